@@ -1,0 +1,1 @@
+"""Slotline's domain: booking, conversation, notifications and storage. Imports no channel SDK."""

@@ -1,0 +1,1 @@
+"""The booking core: availability, rules and the commands that change appointments."""

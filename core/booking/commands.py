@@ -1,0 +1,58 @@
+"""Commands: what a caller asks the booking core to do. Plain data, no behaviour."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+
+@dataclass(frozen=True)
+class Book:
+    service_id: int
+    provider_id: int
+    client_id: int
+    start: datetime
+    idempotency_key: str | None = None
+    channel: str | None = None
+    notes: str | None = None
+    actor: str = "client"
+
+
+@dataclass(frozen=True)
+class Reschedule:
+    appointment_id: int
+    start: datetime
+    provider_id: int | None = None
+    expected_version: int | None = None
+    actor: str = "client"
+
+
+@dataclass(frozen=True)
+class Cancel:
+    appointment_id: int
+    reason: str | None = None
+    actor: str = "client"
+
+
+@dataclass(frozen=True)
+class SetStatus:
+    appointment_id: int
+    status: str  # confirmed | completed | no_show
+    actor: str = "provider"
+
+
+@dataclass(frozen=True)
+class HoldSlot:
+    service_id: int
+    provider_id: int
+    client_id: int
+    start: datetime
+
+
+@dataclass(frozen=True)
+class FindSlots:
+    service_id: int
+    start_date: date
+    end_date: date
+    provider_id: int | None = None  # None: any provider who offers the service
+    client_id: int | None = None  # whose own holds do not hide slots
+    exclude_appointment_id: int | None = None  # the appointment being moved

@@ -1,0 +1,76 @@
+"""Typed domain errors. The edges turn them into friendly replies or HTTP codes."""
+from __future__ import annotations
+
+
+class BookingError(Exception):
+    """Base of every refusal the booking core can give; `str(err)` is fit to show a person."""
+
+    code = "booking_error"
+
+
+class NotFound(BookingError):
+    code = "not_found"
+
+
+class InvalidRequest(BookingError):
+    """The request itself is wrong (a service the provider does not offer, a naive time...)."""
+
+    code = "invalid"
+
+
+class SlotUnavailable(BookingError):
+    """The time is not bookable at all: outside hours, on time off, or not on the slot grid."""
+
+    code = "slot_unavailable"
+
+
+class OutsideHours(SlotUnavailable):
+    code = "outside_hours"
+
+
+class TooSoon(SlotUnavailable):
+    """Earlier than the business's minimum notice, or in the past."""
+
+    code = "too_soon"
+
+
+class TooFarAhead(SlotUnavailable):
+    code = "too_far_ahead"
+
+
+class DailyLimitReached(SlotUnavailable):
+    code = "daily_limit"
+
+
+class SlotTaken(BookingError):
+    """Someone else has the time (or an overlapping one): the 409 case."""
+
+    code = "slot_taken"
+
+
+class SlotHeld(SlotTaken):
+    """Another client is confirming this slot right now."""
+
+    code = "slot_held"
+
+
+class ResourceBusy(SlotTaken):
+    code = "resource_busy"
+
+
+class NotActive(BookingError):
+    """The appointment is cancelled, completed or a no-show and cannot be changed that way."""
+
+    code = "not_active"
+
+
+class VersionConflict(BookingError):
+    """The appointment changed since the caller read it."""
+
+    code = "version_conflict"
+
+
+class AlreadyExists(BookingError):
+    """A name, email or phone that must be unique is taken."""
+
+    code = "already_exists"

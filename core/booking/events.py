@@ -1,0 +1,32 @@
+"""Domain events, published after the transaction that caused them commits."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class AppointmentBooked:
+    appointment_id: int
+    version: int
+
+
+@dataclass(frozen=True)
+class AppointmentMoved:
+    appointment_id: int
+    version: int
+    previous_start: datetime
+
+
+@dataclass(frozen=True)
+class AppointmentCancelled:
+    appointment_id: int
+    version: int
+    late: bool
+
+
+@dataclass(frozen=True)
+class AppointmentStatusChanged:
+    appointment_id: int
+    version: int
+    status: str

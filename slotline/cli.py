@@ -1,0 +1,138 @@
+"""`slotline`: run, web, worker, migrate, load."""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from config.settings import Settings, get_settings
+
+DEMO_FILE = Path(__file__).resolve().parents[1] / "config" / "demo.yaml"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="slotline", description="Chat-first appointment booking.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    for name, text in (("run", "migrate, then the web server, worker and scheduler together"),
+                       ("web", "migrate, then the web server alone")):
+        cmd = commands.add_parser(name, help=text)
+        cmd.add_argument("--host", default="127.0.0.1")
+        cmd.add_argument("--port", type=int, default=8000)
+    commands.add_parser("worker", help="an RQ worker with the scheduler on")
+    commands.add_parser("migrate", help="bring the database schema up to date")
+    load = commands.add_parser("load", help="load services, providers and hours from a YAML file")
+    load.add_argument("file", type=Path)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    settings = get_settings()
+    handler = {"run": cmd_run, "web": cmd_web, "worker": cmd_worker, "migrate": cmd_migrate, "load": cmd_load}
+    return handler[args.command](settings, args) or 0
+
+
+def cmd_migrate(settings: Settings, _args=None) -> int:
+    from core.db.migrate import upgrade
+
+    upgrade(settings.sqlalchemy_url)
+    print(f"database is up to date: {_safe_url(settings.sqlalchemy_url)}")
+    return 0
+
+
+def cmd_load(settings: Settings, args) -> int:
+    from core.booking.business_file import load_file
+    from core.booking.errors import BookingError
+    from core.db.session import UnitOfWork, make_engine, make_session_factory
+
+    if not args.file.is_file():
+        print(f"slotline load: no such file: {args.file}", file=sys.stderr)
+        return 2
+    cmd_migrate(settings)
+    engine = make_engine(settings.sqlalchemy_url)
+    try:
+        with UnitOfWork(make_session_factory(engine), write=True) as uow:
+            counts = load_file(uow.session, args.file)
+            uow.commit()
+    except BookingError as exc:
+        print(f"slotline load: {args.file}: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        engine.dispose()
+    print(f"loaded {args.file}: " + ", ".join(f"{n} {what}" for what, n in counts.items()))
+    return 0
+
+
+def cmd_worker(settings: Settings, _args=None) -> int:
+    import worker
+
+    worker.main(settings)
+    return 0
+
+
+def cmd_web(settings: Settings, args, *, with_worker: bool = False) -> int:
+    import uvicorn
+
+    from slotline.bootstrap import build, connect_redis, embedded_redis_url
+
+    cmd_migrate(settings)
+    _seed_demo_if_empty(settings)
+    redis = connect_redis(settings)
+    if not settings.redis_url:
+        # Share the embedded Redis with the worker process through its socket.
+        os.environ["SLOTLINE_REDIS_URL"] = embedded_redis_url(redis)
+    container = build(settings, redis=redis)
+    from webhooks.app import create_app
+
+    app = create_app(container)
+    worker = _start_worker() if with_worker else None
+    base = f"http://{args.host}:{args.port}"
+    print(f"\nSlotline is starting on {base}\n  web chat: {base}/chat\n  API docs: {base}/docs\n"
+          f"  admin token: {settings.resolved_admin_token()}\n", flush=True)
+    try:
+        uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    finally:
+        if worker is not None:
+            worker.terminate()
+            worker.wait(timeout=10)
+        container.close()
+    return 0
+
+
+def cmd_run(settings: Settings, args) -> int:
+    return cmd_web(settings, args, with_worker=True)
+
+
+def _start_worker() -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "slotline.cli", "worker"], env=os.environ.copy())
+
+
+def _seed_demo_if_empty(settings: Settings) -> None:
+    from sqlalchemy import func, select
+
+    from core.booking.business_file import load_file
+    from core.db.models import Service
+    from core.db.session import UnitOfWork, make_engine, make_session_factory
+
+    engine = make_engine(settings.sqlalchemy_url)
+    try:
+        with UnitOfWork(make_session_factory(engine), write=True) as uow:
+            if uow.session.scalar(select(func.count(Service.id))):
+                return
+            counts = load_file(uow.session, DEMO_FILE)
+            uow.commit()
+        print(f"empty database: loaded the demo salon ({counts['services']} services, "
+              f"{counts['providers']} providers)")
+    finally:
+        engine.dispose()
+
+
+def _safe_url(url: str) -> str:
+    """The database URL without its password, fit for a log line."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
