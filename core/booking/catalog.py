@@ -33,11 +33,18 @@ class Window:
 
 
 def check_zone(name: str) -> str:
+    if not is_zone(name):
+        raise errors.InvalidRequest(f"{name!r} is not a known IANA time zone, like Europe/London")
+    return name
+
+
+def is_zone(name: str) -> bool:
+    """True for an IANA zone name; "America" (a directory) or junk is not one."""
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise errors.InvalidRequest(f"{name!r} is not a known IANA time zone, like Europe/London") from None
-    return name
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return False
+    return True
 
 
 def normalise_phone(raw: str, region: str | None = None) -> str:
@@ -45,7 +52,7 @@ def normalise_phone(raw: str, region: str | None = None) -> str:
     try:
         number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException:
-        raise errors.InvalidRequest(f"{raw!r} is not a phone number; use the international form, like +447700900123") from None
+        raise errors.InvalidRequest(f"{raw!r} is not a phone number; use the international form, like +442079460958") from None
     if not phonenumbers.is_valid_number(number):
         raise errors.InvalidRequest(f"{raw!r} is not a valid phone number")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
@@ -88,7 +95,8 @@ def create_service(s: Session, *, name: str, duration_minutes: int, description:
         raise errors.AlreadyExists(f"a service named {name!r} already exists")
     service = Service(name=name, description=description, duration_minutes=duration_minutes, price=price,
                       buffer_before_minutes=buffer_before_minutes, buffer_after_minutes=buffer_after_minutes,
-                      synonyms=list(synonyms), resources=[_get(s, Resource, rid) for rid in resource_ids])
+                      synonyms=list(synonyms),
+                      resources=[_get(s, Resource, rid) for rid in dict.fromkeys(resource_ids)])
     s.add(service)
     s.flush()
     return service
@@ -101,25 +109,28 @@ def create_provider(s: Session, *, name: str, timezone: str, service_ids: list[i
         raise errors.AlreadyExists(f"a provider named {name!r} already exists")
     if daily_limit is not None and daily_limit < 1:
         raise errors.InvalidRequest("dailyLimit must be at least 1")
+    if slack_user_id and s.scalar(select(Provider.id).where(Provider.slack_user_id == slack_user_id)):
+        raise errors.AlreadyExists(f"Slack user {slack_user_id} is already linked to a provider")
     if user_id is not None:
         _get(s, User, user_id)
     provider = Provider(name=name, timezone=check_zone(timezone), user_id=user_id, email=email,
                         slack_user_id=slack_user_id, daily_limit=daily_limit,
-                        services=[_get(s, Service, sid) for sid in service_ids])
+                        services=[_get(s, Service, sid) for sid in dict.fromkeys(service_ids)])
     s.add(provider)
     s.flush()
     return provider
 
 
-def set_weekly_hours(s: Session, *, provider_id: int, windows: list[Window], breaks: list[Window] = ()) -> None:
-    """Replace a provider's weekly hours (and, when given, breaks)."""
+def set_weekly_hours(s: Session, *, provider_id: int, windows: list[Window],
+                     breaks: list[Window] | None = None) -> None:
+    """Replace a provider's weekly hours, and their breaks unless `breaks` is None."""
     _get(s, Provider, provider_id)
-    for label, items in (("hours", windows), ("breaks", breaks)):
+    for label, items in (("hours", windows), ("breaks", breaks or [])):
         _check_windows(items, label)
     s.execute(delete(WeeklyHours).where(WeeklyHours.provider_id == provider_id))
     s.add_all(WeeklyHours(provider_id=provider_id, day_of_week=w.day_of_week, start_time=w.start, end_time=w.end)
               for w in windows)
-    if breaks:
+    if breaks is not None:
         s.execute(delete(Break).where(Break.provider_id == provider_id))
         s.add_all(Break(provider_id=provider_id, day_of_week=b.day_of_week, start_time=b.start, end_time=b.end)
                   for b in breaks)

@@ -137,6 +137,8 @@ class BookingService:
                 raise errors.VersionConflict("the appointment changed meanwhile; reload it and try again")
             provider = _lock_provider(s, cmd.provider_id or appt.provider_id)
             service = _service(s, appt.service_id)
+            if all(sv.id != service.id for sv in provider.services):
+                raise errors.InvalidRequest(f"{provider.name} does not offer {service.name}")
             start = cmd.start.astimezone(timezone.utc)
             previous = appt.start_at
             self.slots.check(s, provider, service, start, appt.client_id, exclude_appointment_id=appt.id)

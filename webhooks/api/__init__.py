@@ -1,0 +1,11 @@
+"""The REST API under /api/v1: one router module per resource, all behind the admin bearer token."""
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+
+from webhooks.api import appointments, availability, providers, resources, schedule, services, users
+from webhooks.deps import require_admin
+
+api_router = APIRouter(prefix="/api/v1", dependencies=[Depends(require_admin)])
+for module in (users, services, resources, providers, schedule, availability, appointments):
+    api_router.include_router(module.router)

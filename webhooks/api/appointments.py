@@ -1,0 +1,99 @@
+"""`/api/v1/appointments`: book, list, show, move or mark, and cancel.
+
+Every decision (is the slot free, may it move, is the cancellation late) is the booking
+core's; this module only turns HTTP into its commands and its answers back into JSON.
+"""
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Body, Header, Path, Query, Request, Response, status
+from pydantic import BeforeValidator
+
+from core.booking import errors
+from core.booking.commands import Book, Cancel, Reschedule, SetStatus
+from webhooks.api.fields import MAX_ID, Instant
+from webhooks.api.schemas import AppointmentChange, AppointmentIn, AppointmentOut, CancelIn
+from webhooks.deps import BookingDep
+
+router = APIRouter(prefix="/appointments", tags=["appointments"])
+ACTOR, CHANNEL = "api", "api"
+AppointmentId = Annotated[int, Path(ge=1, le=MAX_ID)]
+Status = Literal["pending", "confirmed", "cancelled", "completed", "no_show"]
+
+
+def _split_commas(value: object) -> object:
+    """`?status=confirmed,completed` reads the same as `?status=confirmed&status=completed`."""
+    if isinstance(value, list):
+        return [part.strip() for item in value for part in str(item).split(",") if part.strip()]
+    return value
+
+
+IdempotencyKey = Annotated[str | None, Header(
+    alias="Idempotency-Key", min_length=1, max_length=200, pattern=r"^[\x21-\x7e]+$",
+    description="any unique visible-ASCII string; a retry with the same key returns the first booking")]
+StatusFilter = Annotated[list[Status] | None, BeforeValidator(_split_commas),
+                         Query(description="repeat or comma-separate: confirmed,completed")]
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=AppointmentOut,
+             responses={409: {"description": "the slot is taken"}})
+def book(body: AppointmentIn, booking: BookingDep, request: Request, response: Response,
+         idempotency_key: IdempotencyKey = None) -> AppointmentOut:
+    """Book a slot. A retry with the same `Idempotency-Key` returns the first booking, marked `Idempotent-Replayed`."""
+    appt, replayed = booking.book(Book(
+        service_id=body.service_id, provider_id=body.provider_id, client_id=body.client_id, start=body.start_time,
+        idempotency_key=idempotency_key, channel=CHANNEL, notes=body.notes, actor=ACTOR))
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    else:
+        request.app.state.metrics.bookings.labels(CHANNEL).inc()
+    return AppointmentOut.of(appt)
+
+
+@router.get("", response_model=list[AppointmentOut])
+def list_appointments(
+    booking: BookingDep,
+    provider_id: Annotated[int | None, Query(alias="providerId", ge=1, le=MAX_ID)] = None,
+    client_id: Annotated[int | None, Query(alias="clientId", ge=1, le=MAX_ID)] = None,
+    start: Annotated[Instant | None, Query(alias="from", description="appointments ending after this")] = None,
+    end: Annotated[Instant | None, Query(alias="to", description="appointments starting before this")] = None,
+    status: StatusFilter = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 500,
+) -> list[AppointmentOut]:
+    """Appointments by start time, filtered by provider, client, time range and status."""
+    found = booking.list(provider_id=provider_id, client_id=client_id, start=start, end=end,
+                         statuses=status, limit=limit)
+    return [AppointmentOut.of(a) for a in found]
+
+
+@router.get("/{appointment_id}", response_model=AppointmentOut)
+def get_appointment(appointment_id: AppointmentId, booking: BookingDep) -> AppointmentOut:
+    return AppointmentOut.of(booking.get(appointment_id))
+
+
+@router.put("/{appointment_id}", response_model=AppointmentOut,
+            responses={409: {"description": "the new time is taken, or the appointment cannot change"}})
+def change(appointment_id: AppointmentId, body: AppointmentChange, booking: BookingDep) -> AppointmentOut:
+    """Move (new `startTime` and/or `providerId`) or mark (`status`: confirmed, completed, no_show)."""
+    moving = body.start_time is not None or body.provider_id is not None
+    if moving and body.status is not None:
+        raise errors.InvalidRequest("send either a move (startTime, providerId) or a status, not both")
+    if body.status is not None:
+        if body.version is not None:
+            raise errors.InvalidRequest("version is checked on a move only; leave it out when setting a status")
+        return AppointmentOut.of(booking.set_status(SetStatus(appointment_id, body.status, actor=ACTOR)))
+    if not moving:
+        raise errors.InvalidRequest("nothing to change: send startTime, providerId or status")
+    current = booking.get(appointment_id)
+    start = body.start_time or current.start_at  # another provider, same time
+    return AppointmentOut.of(booking.reschedule(Reschedule(
+        appointment_id, start, provider_id=body.provider_id, expected_version=body.version, actor=ACTOR)))
+
+
+@router.delete("/{appointment_id}", response_model=AppointmentOut)
+def cancel(appointment_id: AppointmentId, booking: BookingDep,
+           body: Annotated[CancelIn | None, Body()] = None) -> AppointmentOut:
+    """Cancel. Inside the business's cancellation window it still succeeds, marked `lateCancellation`."""
+    reason = body.cancellation_reason if body else None
+    return AppointmentOut.of(booking.cancel(Cancel(appointment_id, reason=reason, actor=ACTOR)))

@@ -1,0 +1,43 @@
+"""Setting a provider's hours: weekly hours and breaks, time off, and one date's own hours."""
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+
+from core.booking import catalog
+from core.booking.catalog import Window as CoreWindow
+from webhooks.api.providers import ProviderId, hours_of
+from webhooks.api.schemas import DateOverrideIn, DateOverrideOut, TimeOffIn, TimeOffOut, WeeklyHoursIn, WeeklyHoursOut
+from webhooks.deps import ContainerDep, catalog_write
+
+router = APIRouter(prefix="/providers/{provider_id}", tags=["providers"])
+
+
+@router.post("/availability", response_model=WeeklyHoursOut)
+def set_weekly_hours(provider_id: ProviderId, body: WeeklyHoursIn, container: ContainerDep) -> WeeklyHoursOut:
+    """Replace the weekly hours. `breaks` replaces the breaks (`[]` clears them); omitted, they are kept."""
+    windows = [CoreWindow(s.day_of_week, s.start_time, s.end_time) for s in body.time_slots]
+    breaks = None if body.breaks is None else [CoreWindow(b.day_of_week, b.start_time, b.end_time)
+                                               for b in body.breaks]
+    with catalog_write(container) as session:
+        catalog.set_weekly_hours(session, provider_id=provider_id, windows=windows, breaks=breaks)
+        hours, saved_breaks = hours_of(session, provider_id)
+    return WeeklyHoursOut(provider_id=provider_id, time_slots=hours, breaks=saved_breaks)
+
+
+@router.post("/time-off", status_code=status.HTTP_201_CREATED, response_model=TimeOffOut)
+def add_time_off(provider_id: ProviderId, body: TimeOffIn, container: ContainerDep) -> TimeOffOut:
+    with catalog_write(container) as session:
+        entry = catalog.add_time_off(session, provider_id=provider_id, start=body.start_time, end=body.end_time,
+                                     reason=body.reason)
+    return TimeOffOut(id=entry.id, provider_id=provider_id, start_time=entry.start_at, end_time=entry.end_at,
+                      reason=entry.reason)
+
+
+@router.post("/date-overrides", response_model=DateOverrideOut)
+def set_date_override(provider_id: ProviderId, body: DateOverrideIn, container: ContainerDep) -> DateOverrideOut:
+    """Give one provider-local date its own hours; no timeSlots means closed that day."""
+    with catalog_write(container) as session:
+        catalog.set_date_override(session, provider_id=provider_id, day=body.day,
+                                  windows=[(w.start_time, w.end_time) for w in body.time_slots])
+    return DateOverrideOut(provider_id=provider_id, day=body.day, time_slots=body.time_slots,
+                           closed=not body.time_slots)

@@ -1,0 +1,24 @@
+"""The FastAPI app: REST API, health and metrics over one container. Thin: no booking logic."""
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from slotline.bootstrap import Container
+from webhooks import errors, metrics
+from webhooks.api import api_router
+from webhooks.health import router as health_router
+
+DESCRIPTION = """Slotline's REST API: set up services, providers and their hours, read availability,
+and book, move and cancel appointments. Every `/api/v1` route needs
+`Authorization: Bearer $SLOTLINE_ADMIN_TOKEN`. Times are aware ISO 8601."""
+
+
+def create_app(container: Container) -> FastAPI:
+    """Build the web app over `container` (see `slotline.bootstrap.build`)."""
+    app = FastAPI(title="Slotline", description=DESCRIPTION, version="0.1.0", docs_url="/docs")
+    app.state.container = container
+    errors.install(app)
+    metrics.install(app)
+    app.include_router(health_router)
+    app.include_router(api_router)
+    return app
