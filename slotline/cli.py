@@ -4,8 +4,10 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 from config.settings import Settings, get_settings
@@ -71,8 +73,6 @@ def cmd_worker(settings: Settings, _args=None) -> int:
 
 
 def cmd_web(settings: Settings, args, *, with_worker: bool = False) -> int:
-    import uvicorn
-
     from slotline.bootstrap import build, connect_redis, embedded_redis_url
 
     cmd_migrate(settings)
@@ -87,16 +87,35 @@ def cmd_web(settings: Settings, args, *, with_worker: bool = False) -> int:
     app = create_app(container)
     worker = _start_worker() if with_worker else None
     base = f"http://{args.host}:{args.port}"
-    print(f"\nSlotline is starting on {base}\n  web chat: {base}/chat\n  API docs: {base}/docs\n"
+    print(f"\nSlotline is starting on {base}\n  API docs: {base}/docs\n"
           f"  admin token: {settings.resolved_admin_token()}\n", flush=True)
     try:
-        uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+        _serve(app, args.host, args.port)
     finally:
         if worker is not None:
             worker.terminate()
             worker.wait(timeout=10)
         container.close()
     return 0
+
+
+def _serve(app, host: str, port: int) -> None:
+    """Serve with uvicorn until SIGINT/SIGTERM. uvicorn re-raises the signal after its own
+    shutdown, which would kill this process before it stops the worker and the embedded
+    Redis; here the signals only end `run()`, and the caller's cleanup runs."""
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        @contextmanager
+        def capture_signals(self):
+            previous = {sig: signal.signal(sig, self.handle_exit) for sig in (signal.SIGINT, signal.SIGTERM)}
+            try:
+                yield
+            finally:
+                for sig, handler in previous.items():
+                    signal.signal(sig, handler)
+
+    Server(uvicorn.Config(app, host=host, port=port, log_level="info")).run()
 
 
 def cmd_run(settings: Settings, args) -> int:
