@@ -14,6 +14,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from config.settings import Settings, get_settings
 from core.booking.coordination import Coordination
 from core.booking.service import BookingService, utcnow
+from core.conversation.assistant import Assistant
+from core.conversation.desk import Desk
+from core.conversation.store import ConversationStore
 from core.db.session import make_engine, make_session_factory
 
 log = logging.getLogger(__name__)
@@ -26,6 +29,7 @@ class Container:
     session_factory: sessionmaker[Session]
     redis: Redis | None
     booking: BookingService
+    assistant: Assistant | None
     clock: Callable[[], datetime] = field(default=utcnow)
 
     def close(self) -> None:
@@ -57,5 +61,6 @@ def build(settings: Settings | None = None, *, redis: Redis | None | bool = True
     client = connect_redis(settings) if redis is True else (redis or None)
     coordination = Coordination(client)
     booking = BookingService(session_factory, coordination, clock=clock)
+    assistant = Assistant(Desk(booking, session_factory), ConversationStore(client)) if client is not None else None
     return Container(settings=settings, engine=engine, session_factory=session_factory, redis=client,
-                     booking=booking, clock=clock)
+                     booking=booking, assistant=assistant, clock=clock)

@@ -27,7 +27,14 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("migrate", help="bring the database schema up to date")
     load = commands.add_parser("load", help="load services, providers and hours from a YAML file")
     load.add_argument("file", type=Path)
+    when = commands.add_parser("when", help="read time phrases on stdin, one JSON answer a line")
+    when.add_argument("--now", help="the reference time, ISO 8601 (default: the current time)")
+    when.add_argument("--tz", help="the client's zone: an IANA name or +HH:MM (default: --now's offset, else UTC)")
+    when.add_argument("--latent", action="store_true",
+                      help="each line answers 'what time?': read bare numbers such as '7' as times too")
     args = parser.parse_args(argv)
+    if args.command == "when":
+        return cmd_when(args)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     settings = get_settings()
     handler = {"run": cmd_run, "web": cmd_web, "worker": cmd_worker, "migrate": cmd_migrate, "load": cmd_load}
@@ -62,6 +69,28 @@ def cmd_load(settings: Settings, args) -> int:
     finally:
         engine.dispose()
     print(f"loaded {args.file}: " + ", ".join(f"{n} {what}" for what, n in counts.items()))
+    return 0
+
+
+def cmd_when(args) -> int:
+    """`slotline when`: one phrase a line in, one JSON object a line out."""
+    import json
+    from datetime import datetime
+
+    from core.timeparse import parse_time, zone_from
+
+    try:
+        now = datetime.fromisoformat(args.now) if args.now else None
+        zone = zone_from(args.tz, now.tzinfo if now else None)
+    except (ValueError, KeyError) as exc:
+        print(f"slotline when: {exc}", file=sys.stderr)
+        return 2
+    now = now or datetime.now(zone)
+    empty = dict.fromkeys(("kind", "start", "end", "grain"))
+    for line in sys.stdin:
+        phrase = line.rstrip("\r\n")
+        value = parse_time(phrase, now=now, tz=zone, latent=args.latent)
+        print(json.dumps({"phrase": phrase, **(value.as_json() if value else empty)}), flush=True)
     return 0
 
 

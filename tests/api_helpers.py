@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 
 from config.settings import Settings
 from slotline.bootstrap import Container, build
+from tests.factories import FixedClock as Clock
 from webhooks.app import create_app
 
 TOKEN = "test-token"
@@ -24,16 +25,6 @@ AUTH = {"Authorization": f"Bearer {TOKEN}"}
 # A Thursday, with both London (GMT) and New York (EDT since 9 March) a week from a DST change.
 NOW = datetime(2025, 3, 20, 12, 0, tzinfo=timezone.utc)
 WEEKDAYS = range(1, 6)
-
-
-class Clock:
-    """A clock the test moves by hand; the booking core reads it through `container.clock`."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture(name="clock")

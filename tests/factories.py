@@ -34,20 +34,22 @@ class Salon:
     clients: list[int]
 
 
-def make_salon(session_factory, *, zone: str = "Europe/London", clients: int = 3, rules: dict | None = None) -> Salon:
+def make_salon(session_factory, *, zone: str = "Europe/London", clients: int = 3, rules: dict | None = None,
+               hours: dict | None = None) -> Salon:
     """Two providers in `zone`, 09:00-17:00 Mon-Fri with lunch 12:00-13:00, three services and a room."""
     spec = {
         "business": {"name": "Test salon", "timezone": zone, "minNoticeMinutes": 60, "horizonDays": 30,
                      "slotIntervalMinutes": 15, "cancellationWindowHours": 24, **(rules or {})},
         "resources": [{"name": "Colour room"}],
         "services": [
-            {"name": "Haircut", "duration": 45, "bufferAfter": 15},
-            {"name": "Colour", "duration": 90, "bufferBefore": 15, "bufferAfter": 15, "resources": ["Colour room"]},
-            {"name": "Beard trim", "duration": 20},
+            {"name": "Haircut", "duration": 45, "bufferAfter": 15, "synonyms": ["hair cut", "cut", "trim"]},
+            {"name": "Colour", "duration": 90, "bufferBefore": 15, "bufferAfter": 15, "resources": ["Colour room"],
+             "synonyms": ["color", "dye"]},
+            {"name": "Beard trim", "duration": 20, "synonyms": ["beard", "shave"]},
         ],
         "providers": [
             {"name": name, "timezone": zone, "services": ["Haircut", "Colour", "Beard trim"],
-             "hours": {"mon-fri": "09:00-17:00"}, "breaks": {"mon-fri": "12:00-13:00"}}
+             "hours": hours or {"mon-fri": "09:00-17:00"}, "breaks": {"mon-fri": "12:00-13:00"}}
             for name in ("Sam", "Alex")
         ],
     }

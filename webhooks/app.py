@@ -6,6 +6,7 @@ from fastapi import FastAPI
 from slotline.bootstrap import Container
 from webhooks import errors, metrics
 from webhooks.api import api_router
+from webhooks.chat import router as chat_router
 from webhooks.health import router as health_router
 
 DESCRIPTION = """Slotline's REST API: set up services, providers and their hours, read availability,
@@ -21,4 +22,5 @@ def create_app(container: Container) -> FastAPI:
     metrics.install(app)
     app.include_router(health_router)
     app.include_router(api_router)
+    app.include_router(chat_router)
     return app

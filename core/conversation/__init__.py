@@ -1,0 +1,1 @@
+"""The channel-neutral booking assistant: (state, inbound) -> (state, replies)."""

@@ -1,0 +1,50 @@
+"""The booking assistant every channel talks to: `Assistant.handle(Inbound) -> [Reply]`."""
+from __future__ import annotations
+
+import logging
+from zoneinfo import ZoneInfo
+
+from core.conversation.desk import Desk
+from core.conversation.flow import respond
+from core.conversation.messages import Inbound, Reply
+from core.conversation.nlu import understand
+from core.conversation.store import ConversationStore
+from core.conversation.turn import Turn
+
+log = logging.getLogger(__name__)
+MAX_TEXT = 1000
+
+
+class Assistant:
+    """Loads the conversation, runs one turn of the state machine, saves it; one turn at a time per person."""
+
+    def __init__(self, desk: Desk, store: ConversationStore):
+        self.desk = desk
+        self.store = store
+
+    def handle(self, inbound: Inbound) -> list[Reply]:
+        if inbound.message_id and not self.store.first_time_seen(inbound.channel, inbound.message_id):
+            log.info("dropping a repeated %s message %s", inbound.channel, inbound.message_id)
+            return []
+        text = (inbound.text or "").strip()
+        if inbound.choice is None and not text:
+            return [Reply("Say what you'd like to book, for example \"a haircut tomorrow after 4\".")]
+        if len(text) > MAX_TEXT:
+            return [Reply("That's a long message! Please tell me in a sentence or two what you'd like to book.")]
+        with self.store.locked(inbound.channel, inbound.sender):
+            convo = self.store.load(inbound.channel, inbound.sender)
+            turn = self._turn(inbound, convo, text)
+            respond(turn)
+            self.store.save(inbound.channel, inbound.sender, turn.convo)
+        return turn.replies
+
+    def _turn(self, inbound: Inbound, convo, text: str) -> Turn:
+        client = self.desk.client(inbound.channel, inbound.sender, inbound.display_name, inbound.phone)
+        catalogue = self.desk.catalogue()
+        now = self.desk.now()
+        heard = None
+        if inbound.choice is None:
+            heard = understand(text, services=catalogue.service_names(), providers=catalogue.provider_names(),
+                               now=now, tz=ZoneInfo(client.timezone))
+        return Turn(desk=self.desk, client=client, convo=convo, inbound=inbound, now=now, catalogue=catalogue,
+                    heard=heard)

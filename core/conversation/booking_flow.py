@@ -1,0 +1,240 @@
+"""Booking (and moving) by chat: what, with whom, when; offer slots; hold one; confirm; book.
+
+Each handler takes the turn and leaves `turn.convo.state` at the next state.
+"""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from core.booking import errors
+from core.booking.commands import Book, FindSlots, HoldSlot, Reschedule
+from core.booking.slots import OfferedSlot
+from core.conversation import render
+from core.conversation.state import ASK_NAME, ASK_SERVICE, ASK_WHEN, CONFIRMING, IDLE, OFFER_WAITLIST, OFFERING
+from core.conversation.turn import Turn
+from core.timeparse import TimeValue
+
+PAGE = 5
+LOOK_AHEAD = timedelta(days=14)
+WHEN_CHOICES = (("Soonest available", "when:soonest"), ("Tomorrow", "when:tomorrow"),
+                ("This week", "when:week"), ("Next week", "when:nextweek"))
+
+
+def take_facts(turn: Turn) -> None:
+    """Keep every fact the message gave (service, provider, time), replacing older ones: corrections win."""
+    heard, convo = turn.heard, turn.convo
+    if heard is None:
+        return
+    if heard.service_id is not None and convo.intent != "reschedule":
+        convo.service_id = heard.service_id
+    if heard.provider_id is not None:
+        convo.provider_id = heard.provider_id
+    elif heard.anyone:
+        convo.provider_id = None
+    if heard.time is not None:
+        set_window(turn, heard.time)
+
+
+def set_window(turn: Turn, value: TimeValue) -> None:
+    start, end, around = window_of(value, turn.now, turn.zone)
+    turn.convo.window_start, turn.convo.window_end = start.isoformat(), end.isoformat()
+    turn.convo.around = around.isoformat() if around else None
+
+
+def window_of(value: TimeValue, now: datetime, zone: str) -> tuple[datetime, datetime, datetime | None]:
+    """Where to look for slots for a time they named; `around` is a clock time they asked for."""
+    tz = ZoneInfo(zone)
+    if value.kind == "instant" and value.grain in ("second", "minute", "hour"):
+        local = value.start.astimezone(tz)
+        day = local.replace(hour=0, minute=0, second=0, microsecond=0)
+        return max(day, now), day + timedelta(days=1), value.start
+    if value.kind == "instant":
+        length = {"day": timedelta(days=1), "week": timedelta(days=7)}.get(value.grain, timedelta(days=31))
+        return max(value.start, now), value.start + length, None
+    start = value.start or now
+    if value.end is not None:
+        end = value.end
+    else:  # "after 4": the rest of that day
+        local = start.astimezone(tz)
+        end = local.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+    return max(start, now), max(end, start), None
+
+
+def when_choice(turn: Turn, value: str) -> None:
+    tz = ZoneInfo(turn.zone)
+    today = turn.now.astimezone(tz).replace(hour=0, minute=0, second=0, microsecond=0)
+    monday = today - timedelta(days=today.weekday())
+    start, end = {
+        "soonest": (turn.now, turn.now + LOOK_AHEAD),
+        "tomorrow": (today + timedelta(days=1), today + timedelta(days=2)),
+        "week": (turn.now, monday + timedelta(days=7)),
+        "nextweek": (monday + timedelta(days=7), monday + timedelta(days=14)),
+    }[value]
+    turn.convo.window_start, turn.convo.window_end, turn.convo.around = start.isoformat(), end.isoformat(), None
+
+
+def advance(turn: Turn) -> None:
+    """Ask for the first missing fact, or offer slots when nothing is missing."""
+    convo, cat = turn.convo, turn.catalogue
+    if convo.service_id is None and convo.provider_id is not None:
+        offered = [sid for sid, pids in cat.offers.items() if convo.provider_id in pids]
+        convo.service_id = offered[0] if len(offered) == 1 else None
+    if convo.service_id is None:
+        return ask_service(turn)
+    if convo.provider_id is not None and convo.provider_id not in cat.offers.get(convo.service_id, set()):
+        who = [cat.providers[p].name for p in sorted(cat.offers.get(convo.service_id, ()))]
+        turn.say(f"{turn.provider_name(convo.provider_id)} doesn't do {turn.service_name(convo.service_id)}"
+                 + (f"; {_join(who)} {'does' if len(who) == 1 else 'do'}." if who else "."))
+        convo.provider_id = None
+    if convo.window_start is None:
+        convo.state = ASK_WHEN
+        turn.say(f"When would you like your {turn.service_name(convo.service_id)}? You can say things like "
+                 f"\"tomorrow after 4\" or \"Saturday morning\".", WHEN_CHOICES)
+        return
+    offer(turn)
+
+
+def ask_service(turn: Turn) -> None:
+    cat, convo = turn.catalogue, turn.convo
+    ids = [sid for sid in cat.services if convo.provider_id is None or convo.provider_id in cat.offers.get(sid, ())]
+    convo.state = ASK_SERVICE
+    turn.say("What would you like to book?", [(_service_label(cat.services[i]), f"svc:{i}") for i in ids])
+
+
+def offer(turn: Turn, *, intro: str | None = None) -> None:
+    """Show up to five free slots in the window (nearest to the asked time first), or what comes after."""
+    convo = turn.convo
+    start, end = datetime.fromisoformat(convo.window_start), datetime.fromisoformat(convo.window_end)
+    around = datetime.fromisoformat(convo.around) if convo.around else None
+    slots = search(turn, start, end, around)
+    if not slots:
+        later = search(turn, end, max(end, turn.now) + LOOK_AHEAD, None)
+        if not later:
+            convo.state = OFFER_WAITLIST
+            turn.say(f"Sorry, there's nothing free for a {turn.service_name(convo.service_id)} then, nor in the "
+                     f"two weeks after. Shall I put you on the waiting list and message you if a time opens up?",
+                     [("Yes, add me", "yes"), ("No thanks", "no")])
+            return
+        intro = f"Sorry, nothing is free then. The nearest free times after that are ({render.zone_label(turn.zone)}):"
+        convo.window_start, convo.window_end, convo.around = end.isoformat(), (end + LOOK_AHEAD).isoformat(), None
+        slots = later
+    elif around is not None and intro is None and all(s.start != around for s in slots):
+        intro = (f"{render.clock(around, turn.zone)} isn't free, sorry. The nearest free times "
+                 f"{render.day_label(around, turn.zone, turn.now)} are ({render.zone_label(turn.zone)}):")
+    show(turn, slots, intro)
+
+
+def search(turn: Turn, start: datetime, end: datetime, around: datetime | None) -> list[OfferedSlot]:
+    convo = turn.convo
+    if end <= start:
+        return []
+    first, last = (start - timedelta(days=1)).date(), (end + timedelta(days=1)).date()
+    found = turn.desk.booking.find_slots(FindSlots(
+        convo.service_id, first, min(last, first + timedelta(days=90)), convo.provider_id,
+        client_id=turn.client.id, exclude_appointment_id=convo.appointment_id))
+    seen, inside = set(), []
+    for slot in found:  # with "anyone", one line per start time is enough
+        if start <= slot.start < end and slot.start not in seen:
+            seen.add(slot.start)
+            inside.append(slot)
+    if around is not None:
+        inside = sorted(sorted(inside, key=lambda s: abs(s.start - around))[:PAGE], key=lambda s: s.start)
+    return inside[:PAGE]
+
+
+def show(turn: Turn, slots: list[OfferedSlot], intro: str | None) -> None:
+    convo = turn.convo
+    convo.state = OFFERING
+    convo.offered = [{"start": s.start.isoformat(), "provider": s.provider_id} for s in slots]
+    days = {s.start.astimezone(ZoneInfo(turn.zone)).date() for s in slots}
+    named = convo.provider_id is None and len(turn.catalogue.offers.get(convo.service_id, ())) > 1
+    choices = [(render.slot_label(s.start, turn.zone, turn.provider_name(s.provider_id) if named else None,
+                                  show_day=len(days) > 1), f"slot:{i}") for i, s in enumerate(slots)]
+    what = turn.service_name(convo.service_id)
+    who = f" with {turn.provider_name(convo.provider_id)}" if convo.provider_id else ""
+    day = "" if len(days) > 1 else " " + render.day_label(slots[0].start, turn.zone, turn.now)
+    turn.say(intro or f"Free times for a {what}{who}{day} ({render.zone_label(turn.zone)}):",
+             choices + [("Later", "later"), ("Another day", "otherday")])
+
+
+def later(turn: Turn) -> None:
+    convo = turn.convo
+    if convo.offered:
+        convo.window_start = (datetime.fromisoformat(convo.offered[-1]["start"]) + timedelta(seconds=1)).isoformat()
+    convo.around = None
+    end = datetime.fromisoformat(convo.window_end)
+    if not search(turn, datetime.fromisoformat(convo.window_start), end, None):
+        convo.window_end = (end + LOOK_AHEAD).isoformat()
+    offer(turn)
+
+
+def other_day(turn: Turn) -> None:
+    turn.convo.window_start = turn.convo.window_end = turn.convo.around = None
+    turn.convo.state = ASK_WHEN
+    turn.say("Which day would suit you better?", WHEN_CHOICES[1:])
+
+
+def pick(turn: Turn, index: int) -> None:
+    """Hold the picked slot for this client while they confirm."""
+    convo = turn.convo
+    if not 0 <= index < len(convo.offered):
+        turn.say(f"Please pick one of the {len(convo.offered)} times above.")
+        return
+    chosen = convo.offered[index]
+    start = datetime.fromisoformat(chosen["start"])
+    if convo.intent != "reschedule":
+        try:
+            turn.desk.booking.hold(HoldSlot(convo.service_id, chosen["provider"], turn.client.id, start))
+        except errors.BookingError:
+            return offer(turn, intro="Sorry, someone else has just taken that time. Here is what's free now:")
+    convo.picked, convo.offer_key, convo.state = chosen, uuid.uuid4().hex, CONFIRMING
+    turn.say(summary(turn, start, chosen["provider"]) + " Shall I book it?" if convo.intent != "reschedule"
+             else summary(turn, start, chosen["provider"]) + " Shall I move it?",
+             [("Yes, book it" if convo.intent != "reschedule" else "Yes, move it", "yes"),
+              ("No, other times", "no")])
+
+
+def summary(turn: Turn, start: datetime, provider_id: int) -> str:
+    service = turn.catalogue.services.get(turn.convo.service_id)
+    minutes = f" ({service.duration_minutes} min)" if service else ""
+    return (f"{turn.service_name(turn.convo.service_id)}{minutes} with {turn.provider_name(provider_id)}, "
+            f"{render.when(start, turn.zone, turn.now)} {render.zone_label(turn.zone)}.")
+
+
+def confirm(turn: Turn) -> None:
+    """They said yes: book (or move) the held slot."""
+    if turn.convo.intent != "reschedule" and not turn.client.name:
+        turn.convo.state = ASK_NAME
+        turn.say("Lovely. What name should I put the booking under?")
+        return
+    convo = turn.convo
+    start = datetime.fromisoformat(convo.picked["start"])
+    try:
+        if convo.intent == "reschedule":
+            appt = turn.desk.booking.reschedule(Reschedule(convo.appointment_id, start, convo.picked["provider"]))
+            done = f"Done: your {turn.service_name(appt.service_id)} is moved to"
+        else:
+            appt, _ = turn.desk.booking.book(Book(convo.service_id, convo.picked["provider"], turn.client.id, start,
+                                                  idempotency_key=convo.offer_key, channel=turn.inbound.channel))
+            done = f"Booked! {turn.service_name(appt.service_id)} with {turn.provider_name(appt.provider_id)},"
+    except errors.SlotTaken:
+        return offer(turn, intro="Sorry, someone else booked that time a moment ago. Here is what's free now:")
+    except errors.BookingError as exc:
+        return offer(turn, intro=f"Sorry, I couldn't do that: {exc}. Here is what's free now:")
+    when = render.when(appt.start_at, turn.zone, turn.now)
+    convo.reset()
+    turn.say(f"{done} {when} {render.zone_label(turn.zone)}. Your confirmation code is {appt.confirmation_code}.",
+             [("My appointments", "intent:list"), ("Book another", "intent:book")])
+
+
+def _service_label(service) -> str:
+    return f"{service.name} ({service.duration_minutes} min)"
+
+
+def _join(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+__all__ = ["advance", "confirm", "later", "offer", "other_day", "pick", "take_facts", "when_choice", "IDLE"]

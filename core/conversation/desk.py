@@ -1,0 +1,117 @@
+"""What the conversation may ask of the rest of Slotline: the catalogue, the client, the booking core.
+
+One small port, so the assistant never reaches into the database or Redis itself.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from core.booking import catalog, waitlist
+from core.booking.schedules import get_business
+from core.booking.service import BookingService
+from core.conversation.nlu import Named
+from core.db.models import Appointment, ChannelIdentity, Provider, Service, User, WaitlistEntry
+from core.db.session import UnitOfWork
+
+
+@dataclass(frozen=True)
+class Client:
+    id: int
+    name: str | None
+    timezone: str
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    business_name: str
+    timezone: str
+    services: dict[int, Service]
+    providers: dict[int, Provider]
+    offers: dict[int, set[int]]  # service id -> provider ids
+
+    def service_names(self) -> list[Named]:
+        return [Named(s.id, (s.name, *s.synonyms)) for s in self.services.values()]
+
+    def provider_names(self) -> list[Named]:
+        return [Named(p.id, (p.name,)) for p in self.providers.values()]
+
+
+class Desk:
+    """The booking core and catalogue as the assistant sees them."""
+
+    def __init__(self, booking: BookingService, session_factory: sessionmaker[Session], *, ttl: float = 10.0):
+        self.booking = booking
+        self.session_factory = session_factory
+        self._ttl = ttl
+        self._catalogue: tuple[float, Catalogue] | None = None
+
+    def now(self) -> datetime:
+        return self.booking.clock()
+
+    def catalogue(self) -> Catalogue:
+        """Services and providers, re-read every few seconds (they change rarely)."""
+        if self._catalogue is None or time.monotonic() - self._catalogue[0] > self._ttl:
+            with UnitOfWork(self.session_factory) as uow:
+                s = uow.session
+                business = get_business(s)
+                services = {sv.id: sv for sv in s.scalars(select(Service).where(Service.active.is_(True))
+                                                          .order_by(Service.id))}
+                providers = {p.id: p for p in s.scalars(select(Provider).where(Provider.active.is_(True))
+                                                        .order_by(Provider.id))}
+                offers = {sid: {p.id for p in providers.values() if any(x.id == sid for x in p.services)}
+                          for sid in services}
+                self._catalogue = (time.monotonic(), Catalogue(business.name, business.timezone, services,
+                                                               providers, offers))
+        return self._catalogue[1]
+
+    def client(self, channel: str, sender: str, display_name: str | None, phone: str | None) -> Client:
+        """Find the client behind a channel identity, or make one (name from the platform when it gives one)."""
+        with UnitOfWork(self.session_factory, write=True) as uow:
+            s = uow.session
+            identity = s.scalar(select(ChannelIdentity).where(ChannelIdentity.channel == channel,
+                                                              ChannelIdentity.external_id == sender))
+            if identity is None:
+                user = User(name=(display_name or "").strip()[:200], role="client", preferred_channel=channel,
+                            phone=_free_phone(s, phone))
+                s.add(user)
+                s.flush()
+                catalog.link_identity(s, user_id=user.id, channel=channel, external_id=sender)
+                uow.commit()
+            else:
+                user = identity.user
+            zone = user.timezone or self.catalogue().timezone
+            return Client(user.id, user.name or None, zone)
+
+    def set_name(self, client_id: int, name: str) -> None:
+        with UnitOfWork(self.session_factory, write=True) as uow:
+            uow.session.get(User, client_id).name = name.strip()[:200]
+            uow.commit()
+
+    def upcoming(self, client_id: int) -> list[Appointment]:
+        """The client's appointments that have not started yet and still stand."""
+        return self.booking.list(client_id=client_id, start=self.now(), statuses=("pending", "confirmed"))
+
+    def join_waitlist(self, *, client_id: int, service_id: int, provider_id: int | None, start: datetime,
+                      end: datetime, channel: str) -> WaitlistEntry:
+        with UnitOfWork(self.session_factory, write=True) as uow:
+            entry = waitlist.join(uow.session, client_id=client_id, service_id=service_id,
+                                  provider_id=provider_id, start=start, end=end, channel=channel)
+            uow.commit()
+            return entry
+
+    def waiting(self, client_id: int) -> list[WaitlistEntry]:
+        with UnitOfWork(self.session_factory) as uow:
+            return waitlist.waiting_for(uow.session, client_id, self.now())
+
+
+def _free_phone(s: Session, phone: str | None) -> str | None:
+    """Keep the phone on a new client unless another user already has it."""
+    if not phone or s.scalar(select(User.id).where(User.phone == phone)):
+        return None
+    return phone
+

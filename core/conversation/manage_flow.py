@@ -1,0 +1,127 @@
+"""Looking after existing bookings by chat: list, cancel, move, and the waiting list."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from core.booking import errors
+from core.booking.commands import Cancel
+from core.conversation import booking_flow, render
+from core.conversation.state import ASK_WHEN, CONFIRM_CANCEL, IDLE, PICK_APPOINTMENT
+from core.conversation.turn import Turn
+from core.db.models import Appointment
+
+
+def describe(turn: Turn, appt: Appointment) -> str:
+    return (f"{turn.service_name(appt.service_id)} with {turn.provider_name(appt.provider_id)}, "
+            f"{render.when(appt.start_at, turn.zone, turn.now)}")
+
+
+def list_appointments(turn: Turn) -> None:
+    upcoming = turn.desk.upcoming(turn.client.id)
+    waiting = turn.desk.waiting(turn.client.id)
+    turn.convo.reset()
+    if not upcoming and not waiting:
+        turn.say("You have no upcoming appointments. Would you like to book one?",
+                 [("Book an appointment", "intent:book")])
+        return
+    lines = [f"• {describe(turn, a)} (code {a.confirmation_code})" for a in upcoming]
+    lines += [f"• Waiting list: {turn.service_name(w.service_id)}, "
+              f"{render.when(w.window_start, turn.zone, turn.now)} onwards" for w in waiting]
+    head = f"Your upcoming appointments ({render.zone_label(turn.zone)}):" if upcoming else "You have no appointments yet."
+    choices = [("Move one", "intent:reschedule"), ("Cancel one", "intent:cancel")] if upcoming else []
+    turn.say("\n".join([head, *lines]), choices + [("Book another", "intent:book")])
+
+
+def start(turn: Turn, intent: str) -> None:
+    """Cancel or move: find which appointment they mean (by code, service, provider or day), or ask."""
+    turn.convo.reset()
+    turn.convo.intent = intent
+    upcoming = turn.desk.upcoming(turn.client.id)
+    if not upcoming:
+        turn.say("You have no upcoming appointments to change. Would you like to book one?",
+                 [("Book an appointment", "intent:book")])
+        turn.convo.reset()
+        return
+    narrowed = _narrow(turn, upcoming)
+    if len(narrowed) == 1:
+        return chosen(turn, narrowed[0])
+    turn.convo.state = PICK_APPOINTMENT
+    verb = "cancel" if intent == "cancel" else "move"
+    turn.say(f"Which appointment would you like to {verb}?",
+             [(describe(turn, a), f"appt:{a.id}") for a in narrowed] + [("Never mind", "restart")])
+
+
+def _narrow(turn: Turn, upcoming: list[Appointment]) -> list[Appointment]:
+    heard = turn.heard
+    if heard is None:
+        return upcoming
+    words = heard.text.upper().split()
+    by_code = [a for a in upcoming if a.confirmation_code in words]
+    if by_code:
+        return by_code
+    picked = [a for a in upcoming
+              if (heard.service_id is None or a.service_id == heard.service_id)
+              and (heard.provider_id is None or a.provider_id == heard.provider_id)
+              # "move my haircut to friday": the time is where it goes, not which one it is
+              and (heard.time is None or turn.convo.intent != "cancel"
+                   or _same_day(turn, a.start_at, heard.time.start))]
+    return picked or upcoming
+
+
+def _same_day(turn: Turn, a: datetime, b: datetime | None) -> bool:
+    return b is not None and render.day_label(a, turn.zone) == render.day_label(b, turn.zone)
+
+
+def pick_appointment(turn: Turn, appointment_id: int) -> None:
+    mine = {a.id: a for a in turn.desk.upcoming(turn.client.id)}
+    if appointment_id not in mine:
+        turn.say("I can't find that appointment any more. Here is what you have:")
+        return list_appointments(turn)
+    chosen(turn, mine[appointment_id])
+
+
+def chosen(turn: Turn, appt: Appointment) -> None:
+    convo = turn.convo
+    convo.appointment_id = appt.id
+    if convo.intent == "cancel":
+        convo.state = CONFIRM_CANCEL
+        turn.say(f"Cancel your {describe(turn, appt)} {render.zone_label(turn.zone)}?",
+                 [("Yes, cancel it", "yes"), ("No, keep it", "no")])
+        return
+    convo.service_id, convo.provider_id = appt.service_id, appt.provider_id
+    if turn.heard is not None and turn.heard.time is not None:
+        booking_flow.set_window(turn, turn.heard.time)
+        return booking_flow.offer(turn)
+    convo.state = ASK_WHEN
+    turn.say(f"When would you like to move your {describe(turn, appt)} to?", booking_flow.WHEN_CHOICES)
+
+
+def confirm_cancel(turn: Turn) -> None:
+    try:
+        appt = turn.desk.booking.cancel(Cancel(turn.convo.appointment_id, reason="cancelled by the client in chat"))
+    except errors.BookingError as exc:
+        turn.convo.reset()
+        return turn.menu(f"Sorry, I couldn't cancel it: {exc}.")
+    turn.convo.reset()
+    late = (" As it was less than the cancellation window before the start, it's noted as a late cancellation."
+            if appt.late_cancellation else "")
+    turn.say(f"Cancelled: your {describe(turn, appt)}.{late} Would you like to book another time?",
+             [("Book another time", "intent:book"), ("No, thanks", "restart")])
+
+
+def join_waitlist(turn: Turn) -> None:
+    convo = turn.convo
+    if convo.service_id is None or convo.window_start is None:
+        convo.intent = "waitlist"
+        return booking_flow.advance(turn)
+    turn.desk.join_waitlist(client_id=turn.client.id, service_id=convo.service_id, provider_id=convo.provider_id,
+                            start=datetime.fromisoformat(convo.window_start),
+                            end=datetime.fromisoformat(convo.window_end), channel=turn.inbound.channel)
+    what = turn.service_name(convo.service_id)
+    when = render.when(datetime.fromisoformat(convo.window_start), turn.zone, turn.now)
+    convo.reset()
+    turn.say(f"You're on the waiting list for a {what} from {when}. I'll message you if a time opens up.",
+             [("My appointments", "intent:list")])
+
+
+__all__ = ["IDLE"]

@@ -1,0 +1,49 @@
+"""Where conversations live between messages: Redis, keyed by (channel, sender).
+
+State expires after a quiet spell; a lock per conversation keeps two messages from one
+person from interleaving (across web processes too); a message id seen before is
+answered once only.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Iterator
+
+from redis import Redis
+
+from core.conversation.state import Conversation
+
+STATE_TTL = 24 * 3600      # a conversation idle this long starts afresh
+SEEN_TTL = 3 * 24 * 3600   # platforms retry for far less than this
+LOCK_TIMEOUT = 30          # seconds: longer than any one turn takes
+LOCK_WAIT = 20
+
+
+class ConversationStore:
+    def __init__(self, redis: Redis, *, prefix: str = "slotline:conv"):
+        self.redis = redis
+        self.prefix = prefix
+
+    def _key(self, kind: str, channel: str, sender: str) -> str:
+        return f"{self.prefix}:{kind}:{channel}:{sender}"
+
+    def first_time_seen(self, channel: str, message_id: str) -> bool:
+        """True the first time a platform message id arrives, False for a retry or a double tap."""
+        return bool(self.redis.set(f"{self.prefix}:seen:{channel}:{message_id}", 1, nx=True, ex=SEEN_TTL))
+
+    @contextmanager
+    def locked(self, channel: str, sender: str) -> Iterator[None]:
+        lock = self.redis.lock(self._key("lock", channel, sender), timeout=LOCK_TIMEOUT,
+                               blocking_timeout=LOCK_WAIT, sleep=0.02)
+        if not lock.acquire():
+            raise TimeoutError("this conversation is busy with an earlier message")
+        try:
+            yield
+        finally:
+            lock.release()
+
+    def load(self, channel: str, sender: str) -> Conversation:
+        return Conversation.from_json(self.redis.get(self._key("state", channel, sender)))
+
+    def save(self, channel: str, sender: str, convo: Conversation) -> None:
+        self.redis.set(self._key("state", channel, sender), convo.to_json(), ex=STATE_TTL)
