@@ -24,6 +24,7 @@ def main(argv: list[str] | None = None) -> int:
         cmd.add_argument("--host", default="127.0.0.1")
         cmd.add_argument("--port", type=int, default=8000)
     commands.add_parser("worker", help="an RQ worker with the scheduler on")
+    commands.add_parser("chat", help="talk to the booking assistant in the terminal")
     commands.add_parser("migrate", help="bring the database schema up to date")
     load = commands.add_parser("load", help="load services, providers and hours from a YAML file")
     load.add_argument("file", type=Path)
@@ -35,9 +36,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "when":
         return cmd_when(args)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    quiet = args.command == "chat"  # log lines would interleave with the conversation
+    logging.basicConfig(level=logging.WARNING if quiet else logging.INFO,
+                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
     settings = get_settings()
-    handler = {"run": cmd_run, "web": cmd_web, "worker": cmd_worker, "migrate": cmd_migrate, "load": cmd_load}
+    handler = {"run": cmd_run, "web": cmd_web, "worker": cmd_worker, "migrate": cmd_migrate, "load": cmd_load,
+               "chat": cmd_chat}
     return handler[args.command](settings, args) or 0
 
 
@@ -145,6 +149,20 @@ def _serve(app, host: str, port: int) -> None:
                     signal.signal(sig, handler)
 
     Server(uvicorn.Config(app, host=host, port=port, log_level="info")).run()
+
+
+def cmd_chat(settings: Settings, _args=None) -> int:
+    from core.db.migrate import upgrade
+    from slotline import terminal_chat
+    from slotline.bootstrap import build
+
+    upgrade(settings.sqlalchemy_url)
+    _seed_demo_if_empty(settings)
+    container = build(settings)
+    try:
+        return terminal_chat.run(container.assistant)
+    finally:
+        container.close()
 
 
 def cmd_run(settings: Settings, args) -> int:

@@ -94,3 +94,14 @@ def _wait_for(url: str, proc: subprocess.Popen, deadline: float) -> dict:
         except httpx.TransportError:
             time.sleep(0.1)
     pytest.fail("slotline run did not answer within 15 s")
+
+
+def test_chat_in_the_terminal_books_on_the_embedded_defaults(tmp_path):
+    script = "hi\na beard trim with Sam on tuesday at 10am\n1\nyes\nZoe Quinn\nmy appointments\n"
+    result = slotline("chat", data_dir=tmp_path, stdin=script)
+    assert result.returncode == 0, result.stderr
+    assert "booking assistant for Studio Nine Hair Salon" in result.stdout
+    assert "1. Book an appointment" in result.stdout
+    assert "Booked! Beard trim with Sam" in result.stdout
+    code = result.stdout.split("confirmation code is ")[1][:6]
+    assert f"(code {code})" in result.stdout
