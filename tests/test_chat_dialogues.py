@@ -453,3 +453,21 @@ def test_greets_a_known_client_by_name_and_keeps_the_flow(web, session_factory, 
     chat.say("haircut friday at 9")
     chat.say("hello")
     assert "Where were we" in chat.text and "09:00 with Sam" in chat.choices
+
+
+def test_two_messages_at_once_from_one_person_do_not_interleave(web, session_factory, salon):
+    from concurrent.futures import ThreadPoolExecutor
+
+    chat = Chat(web)
+    book_haircut_tomorrow_at_4(chat)  # now known by name, so "yes" books at once
+    chat.say("beard trim friday at 10")
+    chat.pick("10:00")
+
+    def yes(_):
+        body = {"session": chat.session, "text": "yes"}
+        return web.post("/api/v1/chat", json=body).json()["replies"][0]["text"]
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        answers = list(pool.map(yes, range(2)))
+    assert sum(a.startswith("Booked!") for a in answers) == 1, answers
+    assert len(appointments(session_factory)) == 2
