@@ -28,6 +28,14 @@ def book_haircut_tomorrow_at_4(chat: Chat, name: str | None = "Ana Souza") -> No
         chat.say(name)
 
 
+def book_haircut_and_beard_trim(chat: Chat) -> None:
+    """Tomorrow 16:00 haircut and Thursday 11:00 beard trim, both with Sam."""
+    book_haircut_tomorrow_at_4(chat)
+    chat.say("beard trim thursday at 11")
+    chat.pick("11:00")
+    chat.pick("Yes")
+
+
 def test_happy_path_all_facts_in_one_message(web, session_factory, salon):
     chat = Chat(web)
     chat.say("a haircut with Sam tomorrow after 4")
@@ -161,10 +169,7 @@ def test_a_held_slot_is_not_offered_to_someone_else(web, session_factory, salon)
 
 def test_cancel_one_of_several(web, session_factory, salon):
     chat = Chat(web)
-    book_haircut_tomorrow_at_4(chat)
-    chat.say("beard trim thursday at 11")
-    chat.pick("11:00")
-    chat.pick("Yes")
+    book_haircut_and_beard_trim(chat)
     chat.say("cancel my appointment")
     assert "Which appointment" in chat.text
     chat.pick("Beard trim")
@@ -177,10 +182,7 @@ def test_cancel_one_of_several(web, session_factory, salon):
 
 def test_cancel_named_by_service_goes_straight_to_confirm_and_no_keeps_it(web, session_factory, salon):
     chat = Chat(web)
-    book_haircut_tomorrow_at_4(chat)
-    chat.say("beard trim thursday at 11")
-    chat.pick("11:00")
-    chat.pick("Yes")
+    book_haircut_and_beard_trim(chat)
     chat.say("I need to cancel my haircut")
     assert "Cancel your Haircut with Sam" in chat.text
     chat.say("no")
@@ -190,10 +192,7 @@ def test_cancel_named_by_service_goes_straight_to_confirm_and_no_keeps_it(web, s
 
 def test_cancel_by_confirmation_code_and_late_cancellation(web, session_factory, salon):
     chat = Chat(web)
-    book_haircut_tomorrow_at_4(chat)
-    chat.say("beard trim thursday at 11")
-    chat.pick("11:00")
-    chat.pick("Yes")
+    book_haircut_and_beard_trim(chat)
     code = appointments(session_factory)[0].confirmation_code
     chat.say(f"please cancel {code}")
     chat.say("yes")
@@ -204,10 +203,7 @@ def test_cancel_by_confirmation_code_and_late_cancellation(web, session_factory,
 
 def test_reschedule_one_of_several_with_the_time_in_the_message(web, session_factory, salon):
     chat = Chat(web)
-    book_haircut_tomorrow_at_4(chat)
-    chat.say("beard trim thursday at 11")
-    chat.pick("11:00")
-    chat.pick("Yes")
+    book_haircut_and_beard_trim(chat)
     chat.say("move my haircut to friday at 11")
     assert "Fri 4 Dec" in chat.text
     chat.pick("11:00")
@@ -427,10 +423,7 @@ def test_the_colour_room_is_shared_between_providers(web, container, session_fac
 
 def test_cancel_names_the_day(web, session_factory, salon):
     chat = Chat(web)
-    book_haircut_tomorrow_at_4(chat)
-    chat.say("beard trim thursday at 11")
-    chat.pick("11:00")
-    chat.pick("Yes")
+    book_haircut_and_beard_trim(chat)
     chat.say("cancel my appointment on thursday")
     assert "Cancel your Beard trim with Sam, Thu 3 Dec at 11:00" in chat.text
     chat.pick("Yes")
