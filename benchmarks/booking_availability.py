@@ -115,7 +115,7 @@ def engine_only(booking: BookingService, provider_id: int, service_id: int, cmd:
     """`free_slots` with exactly the inputs find_slots gives it, read once, so only the engine is timed."""
     with booking.session_factory() as s:
         provider, service = s.get(Provider, provider_id), s.get(Service, service_id)
-        schedule, shape = load_schedule(s, provider), service_shape(service)
+        schedule, shape = load_schedule(s, provider.id, provider.timezone), service_shape(service)
         rules = business_rules(get_business(s), provider)
     busy = [Interval(bs, be) for bs, be, _ in rows]
     now = booking.clock()

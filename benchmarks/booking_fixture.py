@@ -32,7 +32,7 @@ from sqlalchemy import Engine, event, func, select, text
 
 from core.booking import catalog
 from core.booking.business_file import load_business
-from core.booking.coordination import Coordination
+from core.booking.coordination import Coordination, ProviderLock
 from core.db.models import Base, Provider, Service
 from core.db.session import UnitOfWork
 from tests.servers import PostgresServer, RedisServer
@@ -152,11 +152,11 @@ class TimedCoordination(Coordination):
         self.waits: list[float] = []
 
     @contextmanager
-    def provider_lock(self, provider_id: int) -> Iterator[bool]:
+    def provider_lock(self, provider_id: int, now: datetime | None = None) -> Iterator[ProviderLock]:
         began = time.perf_counter()
-        with super().provider_lock(provider_id) as held:
+        with super().provider_lock(provider_id, now) as lock:
             self.waits.append(time.perf_counter() - began)
-            yield held
+            yield lock
 
 
 class SqlMeter:

@@ -1,31 +1,43 @@
-"""Reading what the availability engine needs from the database.
+"""The booking core's reads and writes: what decisions and the availability engine need, and new bookings.
+
+What a decision needs about its provider, service and business (the provider's zone and
+daily limit, the service's shape and rooms, who offers what, the rules) is read as one
+`Offer` in one query, on every call: one round trip, and nothing in it can be stale.
 
 A provider's schedule (hours, breaks, overrides, time off) changes rarely and is read on
 every availability query, so it is cached per process and keyed by the provider's
-`schedule_version`, which every change bumps.
+`schedule_version`, which every change bumps and which each `Offer` carries.
 """
 from __future__ import annotations
 
 import threading
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import String, bindparam, cast, exists, func, insert, literal, select, update
+from sqlalchemy.engine import Row
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from core.booking.availability import Interval, Rules, Schedule, ServiceShape, WallWindow
 from core.db.models import (
-    Appointment, AppointmentResource, Break, Business, DateOverride, Provider, Service, TimeOff, WeeklyHours,
+    Appointment, AppointmentResource, AuditEntry, Break, Business, DateOverride, Provider, Service, TimeOff, User,
+    WeeklyHours, provider_services, service_resources, utcnow,
 )
+
+# The rules in force before a business file sets its own.
+DEFAULT_RULES = dict(min_notice_minutes=60, horizon_days=60, slot_interval_minutes=15, cancellation_window_hours=24,
+                     hold_minutes=5)
 
 
 def service_shape(service: Service) -> ServiceShape:
-    return ServiceShape(
-        duration=timedelta(minutes=service.duration_minutes),
-        buffer_before=timedelta(minutes=service.buffer_before_minutes or 0),
-        buffer_after=timedelta(minutes=service.buffer_after_minutes or 0),
-    )
+    return _shape(service.duration_minutes, service.buffer_before_minutes, service.buffer_after_minutes)
+
+
+def _shape(duration: int, before: int | None, after: int | None) -> ServiceShape:
+    return ServiceShape(duration=timedelta(minutes=duration), buffer_before=timedelta(minutes=before or 0),
+                        buffer_after=timedelta(minutes=after or 0))
 
 
 def business_rules(business: Business, provider: Provider) -> Rules:
@@ -41,9 +53,7 @@ def get_business(session: Session) -> Business:
     """The business row, or the defaults when none has been loaded yet."""
     business = session.get(Business, 1)
     if business is None:
-        business = Business(id=1, name="Slotline", timezone="UTC", min_notice_minutes=60, horizon_days=60,
-                            slot_interval_minutes=15, cancellation_window_hours=24, hold_minutes=5,
-                            confirm_sms_cancel=True)
+        business = Business(id=1, name="Slotline", timezone="UTC", confirm_sms_cancel=True, **DEFAULT_RULES)
     return business
 
 
@@ -53,6 +63,87 @@ def bump_schedule(session: Session, provider_id: int) -> None:
                     .values(schedule_version=Provider.schedule_version + 1))
 
 
+@dataclass(frozen=True)
+class Offer:
+    """A provider and a service as a booking decision sees them, with the business's rules.
+
+    `service_*` and `shape` are None when no such service exists; `client_known` and
+    `booked_id` answer for the client and idempotency key given to `read_offer`."""
+
+    provider_id: int
+    provider_name: str
+    timezone: str
+    schedule_version: int
+    service_id: int | None
+    service_name: str | None
+    service_active: bool
+    shape: ServiceShape | None
+    resource_ids: tuple[int, ...]
+    offered: bool
+    rules: Rules
+    hold_minutes: int
+    client_known: bool
+    booked_id: int | None  # the appointment already booked under the idempotency key
+
+
+_providers, _services, _business = Provider.__table__, Service.__table__, Business.__table__
+_appointments, _used, _audit_log = Appointment.__table__, AppointmentResource.__table__, AuditEntry.__table__
+_offers = exists().where(provider_services.c.provider_id == _providers.c.id,
+                         provider_services.c.service_id == _services.c.id)
+# providers LEFT JOIN services LEFT JOIN business, plus what else a decision asks, as columns.
+# Statements are built once: SQLAlchemy then finds their compiled form by a memoised cache key.
+_OFFERS = (
+    select(_providers.c.id, _providers.c.name, _providers.c.timezone, _providers.c.daily_limit,
+           _providers.c.schedule_version, _services.c.id.label("service_id"), _services.c.name.label("service_name"),
+           _services.c.active.label("service_active"), _services.c.duration_minutes,
+           _services.c.buffer_before_minutes, _services.c.buffer_after_minutes,
+           _business.c.min_notice_minutes, _business.c.horizon_days, _business.c.slot_interval_minutes,
+           _business.c.hold_minutes, _offers.label("offered"),
+           select(func.aggregate_strings(cast(service_resources.c.resource_id, String), ","))
+           .where(service_resources.c.service_id == _services.c.id).scalar_subquery().label("resource_ids"),
+           exists().where(User.__table__.c.id == bindparam("client_id")).label("client_known"),
+           select(_appointments.c.id).where(_appointments.c.idempotency_key == bindparam("key"))
+           .scalar_subquery().label("booked_id"))
+    .select_from(_providers.outerjoin(_services, _services.c.id == bindparam("service_id"))
+                 .outerjoin(_business, _business.c.id == 1))
+    .where(_providers.c.active.is_(True))
+)
+_ONE_OFFER = _OFFERS.where(_providers.c.id == bindparam("provider_id"))
+# On PostgreSQL the row lock serialises one provider's bookings in the database too (daily limits).
+_ONE_OFFER_LOCKED = _ONE_OFFER.with_for_update(of=_providers)
+_EVERY_OFFER = _OFFERS.where(_offers).order_by(_providers.c.id)
+
+
+def read_offer(session: Session, provider_id: int, service_id: int, *, client_id: int | None = None,
+               key: str | None = None, lock: bool = False) -> Offer | None:
+    """The active provider with the service (locking the provider's row if asked), or None."""
+    row = session.execute(_ONE_OFFER_LOCKED if lock else _ONE_OFFER, dict(
+        provider_id=provider_id, service_id=service_id, client_id=client_id, key=key)).first()
+    return None if row is None else _offer(row)
+
+
+def offers_of(session: Session, service_id: int) -> list[Offer]:
+    """Every active provider who offers the service, by id."""
+    rows = session.execute(_EVERY_OFFER, dict(service_id=service_id, client_id=None, key=None))
+    return [_offer(row) for row in rows]
+
+
+def _offer(row: Row) -> Offer:
+    rules = DEFAULT_RULES if row.min_notice_minutes is None else row._mapping  # no business row: the defaults
+    return Offer(
+        provider_id=row.id, provider_name=row.name, timezone=row.timezone, schedule_version=row.schedule_version,
+        service_id=row.service_id, service_name=row.service_name, service_active=bool(row.service_active),
+        shape=None if row.service_id is None else _shape(
+            row.duration_minutes, row.buffer_before_minutes, row.buffer_after_minutes),
+        resource_ids=tuple(int(r) for r in row.resource_ids.split(",")) if row.resource_ids else (),
+        offered=bool(row.offered), hold_minutes=rules["hold_minutes"], client_known=bool(row.client_known),
+        booked_id=row.booked_id,
+        rules=Rules(min_notice=timedelta(minutes=rules["min_notice_minutes"]),
+                    horizon=timedelta(days=rules["horizon_days"]),
+                    interval=timedelta(minutes=rules["slot_interval_minutes"]), daily_limit=row.daily_limit),
+    )
+
+
 class ScheduleCache:
     """Per-process cache of provider schedules, invalidated by `schedule_version`."""
 
@@ -60,34 +151,34 @@ class ScheduleCache:
         self._cache: dict[int, tuple[int, Schedule]] = {}
         self._lock = threading.Lock()
 
-    def get(self, session: Session, provider: Provider) -> Schedule:
-        hit = self._cache.get(provider.id)
-        if hit is not None and hit[0] == provider.schedule_version:
+    def get(self, session: Session, offer: Offer) -> Schedule:
+        hit = self._cache.get(offer.provider_id)
+        if hit is not None and hit[0] == offer.schedule_version:
             return hit[1]
-        schedule = load_schedule(session, provider)
+        schedule = load_schedule(session, offer.provider_id, offer.timezone)
         with self._lock:
-            self._cache[provider.id] = (provider.schedule_version, schedule)
+            self._cache[offer.provider_id] = (offer.schedule_version, schedule)
         return schedule
 
 
-def load_schedule(session: Session, provider: Provider) -> Schedule:
+def load_schedule(session: Session, provider_id: int, tz: str) -> Schedule:
     weekly: dict[int, list[WallWindow]] = defaultdict(list)
-    for row in session.scalars(select(WeeklyHours).where(WeeklyHours.provider_id == provider.id)
+    for row in session.scalars(select(WeeklyHours).where(WeeklyHours.provider_id == provider_id)
                                .order_by(WeeklyHours.start_time)):
         weekly[row.day_of_week].append(WallWindow(row.start_time, row.end_time))
     breaks: dict[int | None, list[WallWindow]] = defaultdict(list)
-    for row in session.scalars(select(Break).where(Break.provider_id == provider.id)):
+    for row in session.scalars(select(Break).where(Break.provider_id == provider_id)):
         breaks[row.day_of_week].append(WallWindow(row.start_time, row.end_time))
     overrides: dict[date, list[WallWindow]] = defaultdict(list)
-    for row in session.scalars(select(DateOverride).where(DateOverride.provider_id == provider.id)
+    for row in session.scalars(select(DateOverride).where(DateOverride.provider_id == provider_id)
                                .order_by(DateOverride.start_time)):
         windows = overrides[row.date]
         if row.start_time is not None and row.end_time is not None:
             windows.append(WallWindow(row.start_time, row.end_time))
     time_off = tuple(Interval(r.start_at, r.end_at) for r in session.scalars(
-        select(TimeOff).where(TimeOff.provider_id == provider.id).order_by(TimeOff.start_at)))
+        select(TimeOff).where(TimeOff.provider_id == provider_id).order_by(TimeOff.start_at)))
     return Schedule(
-        timezone=provider.timezone,
+        timezone=tz,
         weekly={k: tuple(v) for k, v in weekly.items()},
         breaks={k: tuple(v) for k, v in breaks.items()},
         overrides={k: tuple(v) for k, v in overrides.items()},
@@ -103,24 +194,74 @@ def utc_range(start_date: date, end_date: date, tz: str) -> tuple[datetime, date
     return start, end
 
 
+_BLOCKS = (select(_appointments.c.block_start, _appointments.c.block_end, _appointments.c.start_at)
+           .where(_appointments.c.provider_id == bindparam("provider_id"), _appointments.c.status != "cancelled",
+                  _appointments.c.block_start < bindparam("end"), _appointments.c.block_end > bindparam("start")))
+_BLOCKS_BUT_ONE = _BLOCKS.where(_appointments.c.id != bindparam("exclude_id"))
+_RESOURCE_BLOCKS = (select(_used.c.block_start, _used.c.block_end)
+                    .where(_used.c.resource_id.in_(bindparam("resource_ids", expanding=True)), _used.c.active.is_(True),
+                           _used.c.block_start < bindparam("end"), _used.c.block_end > bindparam("start")))
+_RESOURCE_BLOCKS_BUT_ONE = _RESOURCE_BLOCKS.where(_used.c.appointment_id != bindparam("exclude_id"))
+
+
 def provider_appointments(session: Session, provider_id: int, start: datetime, end: datetime,
                           exclude_id: int | None = None) -> list[tuple[datetime, datetime, datetime]]:
     """(block_start, block_end, start_at) of the provider's time-holding appointments in the range."""
-    query = (select(Appointment.block_start, Appointment.block_end, Appointment.start_at)
-             .where(Appointment.provider_id == provider_id, Appointment.status != "cancelled",
-                    Appointment.block_start < end, Appointment.block_end > start))
-    if exclude_id is not None:
-        query = query.where(Appointment.id != exclude_id)
-    return [tuple(row) for row in session.execute(query)]
+    query = _BLOCKS if exclude_id is None else _BLOCKS_BUT_ONE
+    return session.execute(query, dict(provider_id=provider_id, start=start, end=end, exclude_id=exclude_id)).all()
 
 
-def resource_busy(session: Session, resource_ids: list[int], start: datetime, end: datetime,
+def resource_busy(session: Session, resource_ids: list[int] | tuple[int, ...], start: datetime, end: datetime,
                   exclude_appointment_id: int | None = None) -> list[Interval]:
     if not resource_ids:
         return []
-    query = (select(AppointmentResource.block_start, AppointmentResource.block_end)
-             .where(AppointmentResource.resource_id.in_(resource_ids), AppointmentResource.active.is_(True),
-                    AppointmentResource.block_start < end, AppointmentResource.block_end > start))
-    if exclude_appointment_id is not None:
-        query = query.where(AppointmentResource.appointment_id != exclude_appointment_id)
-    return [Interval(s, e) for s, e in session.execute(query)]
+    query = _RESOURCE_BLOCKS if exclude_appointment_id is None else _RESOURCE_BLOCKS_BUT_ONE
+    rows = session.execute(query, dict(resource_ids=list(resource_ids), start=start, end=end,
+                                       exclude_id=exclude_appointment_id))
+    return [Interval(s, e) for s, e in rows]
+
+
+_INSERT_APPOINTMENT = insert(_appointments).values(
+    {c.key: bindparam(c.key, type_=c.type) for c in _appointments.columns if c.key != "id"}
+).returning(_appointments.c.id)
+_INSERT_RESOURCES_USED = insert(_used).returning(_used.c.id, sort_by_parameter_order=True)
+_INSERT_AUDIT = insert(_audit_log)
+# On PostgreSQL a new appointment and its audit row go in one statement, saving a round trip:
+#   WITH new AS (INSERT INTO appointments ... RETURNING id)
+#   INSERT INTO audit_log (at, actor, action, entity, entity_id, details) SELECT ..., new.id FROM new
+_new = _INSERT_APPOINTMENT.cte("new")
+_INSERT_APPOINTMENT_AND_AUDIT = insert(_audit_log).add_cte(_new).from_select(
+    ["at", "actor", "action", "entity", "entity_id", "details"],
+    select(*(bindparam(name, type_=_audit_log.c[name].type) for name in ("at", "actor", "action")),
+           literal("appointment"), _new.c.id, bindparam("details", type_=_audit_log.c.details.type)),
+).returning(_audit_log.c.entity_id)
+
+
+def insert_appointment(session: Session, row: dict, resource_ids: tuple[int, ...], *, actor: str,
+                       **details) -> Appointment:
+    """INSERT a new appointment (`row`: every column but the id), the resources it holds and its
+    "book" audit row; return it as a flush would leave it: detached, every attribute loaded.
+
+    Core INSERTs rather than a unit-of-work flush: booking is the hot path, and a flush costs
+    several times their CPU."""
+    audit = dict(at=utcnow(), actor=actor, action="book", details={"version": row["version"], **details})
+    if session.get_bind().dialect.name == "postgresql":
+        appointment_id = session.execute(_INSERT_APPOINTMENT_AND_AUDIT, row | audit).scalar_one()
+    else:
+        appointment_id = session.execute(_INSERT_APPOINTMENT, row).scalar_one()
+        session.execute(_INSERT_AUDIT, dict(audit, entity="appointment", entity_id=appointment_id))
+    used = [dict(appointment_id=appointment_id, resource_id=rid, block_start=row["block_start"],
+                 block_end=row["block_end"], active=True) for rid in resource_ids]
+    if used:
+        ids = session.execute(_INSERT_RESOURCES_USED, used).scalars().all()
+        for values, used_id in zip(used, ids, strict=True):
+            values["id"] = used_id
+    appt = Appointment(id=appointment_id, **row, resources=[AppointmentResource(**values) for values in used])
+    for loaded in (appt, *appt.resources):
+        make_transient_to_detached(loaded)
+    return appt
+
+
+def write_audit(session: Session, actor: str, action: str, appt: Appointment, **details) -> None:
+    session.execute(_INSERT_AUDIT, dict(at=utcnow(), actor=actor, action=action, entity="appointment",
+                                       entity_id=appt.id, details={"version": appt.version, **details}))

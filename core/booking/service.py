@@ -1,9 +1,12 @@
 """The booking core's handlers: book, reschedule, cancel, mark, hold, list.
 
 Every change takes the provider's Redis lock (to narrow contention), then runs one write
-transaction that re-checks the slot against the database and inserts or updates. The
-database's own guard (an exclusion constraint on PostgreSQL, a trigger on SQLite) stands
-behind both, and a violation of it becomes `SlotTaken`.
+transaction that reads and locks the provider's row with all the decision needs (one query,
+see `schedules.read_offer`), re-checks the slot and inserts or updates. The database's own
+guard against overlaps (an exclusion constraint on PostgreSQL, a trigger on SQLite) stands
+behind the check, and a violation of it becomes `SlotTaken` or `ResourceBusy`: for a new
+booking it is what finds an overlap, as the day's appointments are not read first (see
+`SlotFinder.check`).
 """
 from __future__ import annotations
 
@@ -18,16 +21,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.booking import errors, events
+from core.booking.availability import block_of
 from core.booking.commands import Book, Cancel, FindSlots, HoldSlot, Reschedule, SetStatus
 from core.booking.coordination import Coordination, Hold
-from core.booking.schedules import get_business, service_shape
-from core.booking.slots import OfferedSlot, SlotFinder
-from core.booking.availability import block_of
-from core.db.models import Appointment, AppointmentResource, AuditEntry, Provider, Service, User
+from core.booking.schedules import Offer, get_business, insert_appointment, read_offer, write_audit
+from core.booking.slots import OfferedSlot, SlotFinder, require_offer
+from core.db.models import Appointment, AppointmentResource
 from core.db.session import UnitOfWork
 
 log = logging.getLogger(__name__)
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: codes are read aloud and typed
+assert 256 % len(CODE_ALPHABET) == 0, "a byte must map evenly onto the alphabet"
 MARKABLE = {"confirmed": {"pending", "confirmed"}, "completed": {"pending", "confirmed", "no_show"},
             "no_show": {"pending", "confirmed", "completed"}}
 
@@ -37,7 +41,8 @@ def utcnow() -> datetime:
 
 
 def new_confirmation_code() -> str:
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(6))
+    # 32 characters: a random byte modulo 32 picks each evenly, and one call gets all six bytes.
+    return "".join(CODE_ALPHABET[byte % len(CODE_ALPHABET)] for byte in secrets.token_bytes(6))
 
 
 class BookingService:
@@ -90,32 +95,27 @@ class BookingService:
     def _book_once(self, cmd: Book) -> tuple[Appointment, bool]:
         if cmd.start.tzinfo is None:
             raise errors.InvalidRequest("the start time needs a time zone offset")
-        with self.coordination.provider_lock(cmd.provider_id), UnitOfWork(self.session_factory, write=True) as uow:
+        with (self.coordination.provider_lock(cmd.provider_id, self.clock()) as lock,
+              UnitOfWork(self.session_factory, write=True) as uow):
             s = uow.session
-            if cmd.idempotency_key and (seen := _by_key(s, cmd.idempotency_key)) is not None:
+            # One query reads (and locks) the provider with all this booking needs to know.
+            offer = read_offer(s, cmd.provider_id, cmd.service_id, client_id=cmd.client_id,
+                               key=cmd.idempotency_key, lock=True)
+            if cmd.idempotency_key and (seen := _booked_under(s, offer, cmd.idempotency_key)) is not None:
                 return _replay(seen, cmd), True
-            provider, service = _lock_provider(s, cmd.provider_id), _service(s, cmd.service_id)
-            if s.get(User, cmd.client_id) is None:
-                raise errors.NotFound(f"client {cmd.client_id} not found")
-            if all(sv.id != service.id for sv in provider.services):
-                raise errors.InvalidRequest(f"{provider.name} does not offer {service.name}")
+            require_offer(offer, cmd.provider_id, cmd.service_id, client_id=cmd.client_id)
             start = cmd.start.astimezone(timezone.utc)
-            self.slots.check(s, provider, service, start, cmd.client_id)
-            appt = Appointment(service_id=service.id, provider_id=provider.id, client_id=cmd.client_id,
-                               status="confirmed", version=1, idempotency_key=cmd.idempotency_key,
-                               confirmation_code=new_confirmation_code(), channel=cmd.channel, notes=cmd.notes)
-            _place(appt, service, start)
-            s.add(appt)
+            self.slots.check(s, offer, start, cmd.client_id, holds=lock.holds_against(cmd.client_id), inserting=True)
             try:
-                s.flush()
+                appt = insert_appointment(s, _new_row(cmd, offer, start), offer.resource_ids, actor=cmd.actor,
+                                          start=start.isoformat())
             except IntegrityError as exc:
                 s.rollback()
                 if cmd.idempotency_key and (seen := _by_key(s, cmd.idempotency_key)) is not None:
                     return _replay(seen, cmd), True
                 raise _integrity_error(exc) from exc
-            _audit(s, cmd.actor, "book", appt, start=start.isoformat())
             uow.commit()
-        self.coordination.release_hold(cmd.provider_id, cmd.client_id)
+            lock.release_hold_of = cmd.client_id  # the client's hold on the slot is done with
         self.publish([events.AppointmentBooked(appt.id, appt.version)])
         return appt, False
 
@@ -135,23 +135,21 @@ class BookingService:
             _require_active(appt)
             if cmd.expected_version is not None and appt.version != cmd.expected_version:
                 raise errors.VersionConflict("the appointment changed meanwhile; reload it and try again")
-            provider = _lock_provider(s, cmd.provider_id or appt.provider_id)
-            service = _service(s, appt.service_id)
-            if all(sv.id != service.id for sv in provider.services):
-                raise errors.InvalidRequest(f"{provider.name} does not offer {service.name}")
+            provider_id = cmd.provider_id or appt.provider_id
+            offer = require_offer(read_offer(s, provider_id, appt.service_id, lock=True), provider_id, appt.service_id)
             start = cmd.start.astimezone(timezone.utc)
             previous = appt.start_at
-            self.slots.check(s, provider, service, start, appt.client_id, exclude_appointment_id=appt.id)
-            appt.provider_id = provider.id
-            _place(appt, service, start)
+            self.slots.check(s, offer, start, appt.client_id, exclude_appointment_id=appt.id)
+            appt.provider_id = offer.provider_id
+            _place(appt, offer, start)
             appt.version += 1
             try:
                 s.flush()
             except IntegrityError as exc:
                 raise _integrity_error(exc) from exc
-            _audit(s, cmd.actor, "reschedule", appt, previous=previous.isoformat(), start=start.isoformat())
+            write_audit(s, cmd.actor, "reschedule", appt, previous=previous.isoformat(), start=start.isoformat())
             uow.commit()
-        self.coordination.release_hold(provider.id, appt.client_id)
+        self.coordination.release_hold(offer.provider_id, appt.client_id)
         self.publish([events.AppointmentMoved(appt.id, appt.version, previous)])
         return appt
 
@@ -172,7 +170,7 @@ class BookingService:
             appt.version += 1
             for used in appt.resources:
                 used.active = False
-            _audit(s, cmd.actor, "cancel", appt, reason=cmd.reason, late=appt.late_cancellation)
+            write_audit(s, cmd.actor, "cancel", appt, reason=cmd.reason, late=appt.late_cancellation)
             uow.commit()
         self.publish([events.AppointmentCancelled(appt.id, appt.version, appt.late_cancellation)])
         return appt
@@ -192,7 +190,7 @@ class BookingService:
                 raise errors.InvalidRequest(f"it cannot be marked {cmd.status.replace('_', '-')} before it starts")
             appt.status = cmd.status
             appt.version += 1
-            _audit(s, cmd.actor, f"mark_{cmd.status}", appt)
+            write_audit(s, cmd.actor, f"mark_{cmd.status}", appt)
             uow.commit()
         self.publish([events.AppointmentStatusChanged(appt.id, appt.version, appt.status)])
         return appt
@@ -204,13 +202,12 @@ class BookingService:
         alone); raises `SlotHeld`/`SlotTaken`/... when the slot cannot be held."""
         with UnitOfWork(self.session_factory) as uow:
             s = uow.session
-            provider, service = _provider(s, cmd.provider_id), _service(s, cmd.service_id)
+            offer = require_offer(read_offer(s, cmd.provider_id, cmd.service_id), cmd.provider_id, cmd.service_id,
+                                  offered=False)
             start = cmd.start.astimezone(timezone.utc)
-            self.slots.check(s, provider, service, start, cmd.client_id)
-            minutes = get_business(s).hold_minutes
-        end = start + timedelta(minutes=service.duration_minutes)
-        held = self.coordination.place_hold(provider.id, start, end, cmd.client_id,
-                                            timedelta(minutes=minutes), self.clock())
+            self.slots.check(s, offer, start, cmd.client_id)
+        held = self.coordination.place_hold(offer.provider_id, start, start + offer.shape.duration, cmd.client_id,
+                                            timedelta(minutes=offer.hold_minutes), self.clock())
         if held is False:
             raise errors.SlotHeld("someone else is confirming that time right now")
         return held
@@ -234,17 +231,26 @@ def _integrity_error(exc: IntegrityError) -> Exception:
     return errors.BookingError("the booking could not be saved; please try again")
 
 
-def _place(appt: Appointment, service: Service, start: datetime) -> None:
+def _place(appt: Appointment, offer: Offer, start: datetime) -> None:
     """Set the appointment's times and the resources it holds for them."""
-    shape = service_shape(service)
-    block = block_of(start, shape)
-    appt.start_at, appt.end_at = start, start + shape.duration
+    block = block_of(start, offer.shape)
+    appt.start_at, appt.end_at = start, start + offer.shape.duration
     appt.block_start, appt.block_end = block.start, block.end
-    if not appt.resources and service.resources:
-        appt.resources = [AppointmentResource(resource_id=r.id, block_start=block.start, block_end=block.end)
-                          for r in service.resources]
+    if not appt.resources and offer.resource_ids:
+        appt.resources = [AppointmentResource(resource_id=rid, block_start=block.start, block_end=block.end)
+                          for rid in offer.resource_ids]
     for used in appt.resources:
         used.block_start, used.block_end, used.active = block.start, block.end, True
+
+
+def _new_row(cmd: Book, offer: Offer, start: datetime) -> dict:
+    """Every column of a new appointment but its id."""
+    block, now = block_of(start, offer.shape), utcnow()
+    return dict(service_id=offer.service_id, provider_id=offer.provider_id, client_id=cmd.client_id,
+                start_at=start, end_at=start + offer.shape.duration, block_start=block.start, block_end=block.end,
+                status="confirmed", version=1, idempotency_key=cmd.idempotency_key,
+                confirmation_code=new_confirmation_code(), cancellation_reason=None, late_cancellation=False,
+                channel=cmd.channel, notes=cmd.notes, created_at=now, updated_at=now)
 
 
 def _replay(seen: Appointment, cmd: Book) -> Appointment:
@@ -252,6 +258,13 @@ def _replay(seen: Appointment, cmd: Book) -> Appointment:
     if not same:
         raise errors.InvalidRequest("this Idempotency-Key was already used for a different booking")
     return seen
+
+
+def _booked_under(s: Session, offer: Offer | None, key: str) -> Appointment | None:
+    """The appointment booked under `key`, which `read_offer` looked up, unless it found no provider."""
+    if offer is None:
+        return _by_key(s, key)  # a replay still answers when the provider has gone since
+    return None if offer.booked_id is None else s.get(Appointment, offer.booked_id)
 
 
 def _by_key(s: Session, key: str) -> Appointment | None:
@@ -268,30 +281,3 @@ def _appointment(s: Session, appointment_id: int, *, for_update: bool = False) -
 def _require_active(appt: Appointment) -> None:
     if appt.status not in ("pending", "confirmed"):
         raise errors.NotActive(f"that appointment is {appt.status.replace('_', '-')} and cannot be changed")
-
-
-def _provider(s: Session, provider_id: int) -> Provider:
-    provider = s.get(Provider, provider_id)
-    if provider is None or not provider.active:
-        raise errors.NotFound(f"provider {provider_id} not found")
-    return provider
-
-
-def _lock_provider(s: Session, provider_id: int) -> Provider:
-    """Read the provider row FOR UPDATE: on PostgreSQL this serialises one provider's bookings in the database too."""
-    provider = s.get(Provider, provider_id, with_for_update=True)
-    if provider is None or not provider.active:
-        raise errors.NotFound(f"provider {provider_id} not found")
-    return provider
-
-
-def _service(s: Session, service_id: int) -> Service:
-    service = s.get(Service, service_id)
-    if service is None or not service.active:
-        raise errors.NotFound(f"service {service_id} not found")
-    return service
-
-
-def _audit(s: Session, actor: str, action: str, appt: Appointment, **details) -> None:
-    s.add(AuditEntry(actor=actor, action=action, entity="appointment", entity_id=appt.id,
-                     details={"version": appt.version, **details}))

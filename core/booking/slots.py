@@ -1,31 +1,33 @@
 """Finding free slots and checking that one asked-for start is still bookable.
 
 Both read the same inputs (schedule, rules, appointments, resources, holds) and hand them to
-the pure engine in `availability`, so "offered" and "bookable" can never disagree.
+the pure engine in `availability`, so "offered" and "bookable" can never disagree. (A check
+just before an INSERT may leave overlaps with other appointments to the database's guard,
+which refuses exactly those: see `SlotFinder.check`.)
 """
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from typing import Callable
+from typing import Callable, NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.booking import errors
-from core.booking.availability import Interval, Rules, Schedule, ServiceShape, free_slots
+from core.booking.availability import Interval, Rules, Schedule, free_slots
 from core.booking.commands import FindSlots
 from core.booking.coordination import Coordination
 from core.booking.schedules import (
-    ScheduleCache, business_rules, get_business, provider_appointments, resource_busy, service_shape, utc_range,
+    Offer, ScheduleCache, offers_of, provider_appointments, read_offer, resource_busy, utc_range,
 )
-from core.db.models import Provider, Service, provider_services
+from core.db.models import Service
 
 
-@dataclass(frozen=True)
-class OfferedSlot:
+class OfferedSlot(NamedTuple):
+    """A start one provider can take. A tuple, not a dataclass: a month holds thousands of them."""
+
     provider_id: int
     start: datetime
     end: datetime
@@ -34,7 +36,6 @@ class OfferedSlot:
 @dataclass(frozen=True)
 class _Inputs:
     schedule: Schedule
-    shape: ServiceShape
     rules: Rules
     appointments: list[Interval]
     resources: list[Interval]
@@ -54,82 +55,114 @@ class SlotFinder:
             raise errors.InvalidRequest("the end date is before the start date")
         if (cmd.end_date - cmd.start_date).days > 92:
             raise errors.InvalidRequest("ask for at most 92 days of availability at a time")
-        service = session.get(Service, cmd.service_id)
-        if service is None or not service.active:
-            raise errors.NotFound(f"service {cmd.service_id} not found")
         if cmd.provider_id is not None:
-            providers = [self._provider_offering(session, cmd.provider_id, service)]
+            offer = read_offer(session, cmd.provider_id, cmd.service_id)
+            if offer is None:
+                require_service(session, cmd.service_id)  # a missing service is named first
+            offers = [require_offer(offer, cmd.provider_id, cmd.service_id)]
         else:
-            providers = list(session.scalars(
-                select(Provider).join(provider_services).where(
-                    provider_services.c.service_id == service.id, Provider.active.is_(True)).order_by(Provider.id)))
+            offers = offers_of(session, cmd.service_id)
+            if not offers or not offers[0].service_active:
+                require_service(session, cmd.service_id)
+                return []
         offered: list[OfferedSlot] = []
-        for provider in providers:
-            data = self._inputs(session, provider, service, cmd.start_date, cmd.end_date,
-                                cmd.client_id, cmd.exclude_appointment_id)
+        now = self.clock()
+        for offer in offers:
+            holds = self.coordination.held_by_others(offer.provider_id, cmd.client_id, now)
+            data = self._inputs(session, offer, cmd.start_date, cmd.end_date, cmd.exclude_appointment_id, holds)
             busy = data.appointments + data.resources + data.holds
-            offered.extend(OfferedSlot(provider.id, s.start, s.end) for s in free_slots(
-                data.schedule, data.shape, data.rules, start_date=cmd.start_date, end_date=cmd.end_date,
-                now=self.clock(), busy=busy, day_counts=data.day_counts))
-        offered.sort(key=lambda s: (s.start, s.provider_id))
+            offered.extend(OfferedSlot(offer.provider_id, s.start, s.end) for s in free_slots(
+                data.schedule, offer.shape, data.rules, start_date=cmd.start_date, end_date=cmd.end_date,
+                now=now, busy=busy, day_counts=data.day_counts))
+        if len(offers) > 1:  # each provider's slots come sorted already
+            offered.sort(key=lambda s: (s.start, s.provider_id))
         return offered
 
-    def check(self, session: Session, provider: Provider, service: Service, start: datetime,
-              client_id: int | None, exclude_appointment_id: int | None = None) -> None:
-        """Raise the typed reason why `start` cannot be booked now, or return when it can."""
+    def check(self, session: Session, offer: Offer, start: datetime, client_id: int | None,
+              exclude_appointment_id: int | None = None, holds: list[tuple[datetime, datetime]] | None = None,
+              *, inserting: bool = False) -> None:
+        """Raise the typed reason why `start` cannot be booked now, or return when it can.
+
+        `holds`: other clients' holds if already read (with the provider lock), else read here.
+        `inserting`: the caller INSERTs the appointment next, behind the database's overlap guard
+        (see alembic), which refuses exactly the overlaps the day's appointments would show. So
+        unless a daily limit needs them counted they are not read first; an overlap then comes
+        back from the INSERT, as `SlotTaken` or `ResourceBusy`."""
         now = self.clock()
-        business = get_business(session)
-        rules = business_rules(business, provider)
+        rules = offer.rules
         if start < now + rules.min_notice:
             raise errors.TooSoon(_too_soon_message(rules, start, now))
         if start > now + rules.horizon:
             raise errors.TooFarAhead(f"bookings open at most {rules.horizon.days} days ahead")
-        day = start.astimezone(ZoneInfo(provider.timezone)).date()
-        data = self._inputs(session, provider, service, day, day, client_id, exclude_appointment_id)
-
-        def offered(busy: list[Interval], rules: Rules = data.rules, counts: Counter = data.day_counts) -> bool:
-            slots = free_slots(data.schedule, data.shape, rules, start_date=day, end_date=day, now=now,
-                               busy=busy, day_counts=counts)
-            return any(s.start == start for s in slots)
-
-        if offered(data.appointments + data.resources + data.holds):
+        day = start.astimezone(ZoneInfo(offer.timezone)).date()
+        if holds is None:
+            holds = self.coordination.held_by_others(offer.provider_id, client_id, now)
+        if inserting and rules.daily_limit is None and _offers_start(
+                self.cache.get(session, offer), offer, rules, day, start, now, [Interval(s, e) for s, e in holds]):
             return
-        # Not bookable: find the most useful reason, from the most basic upwards.
-        if not offered([], replace(data.rules, daily_limit=None), Counter()):
-            raise errors.OutsideHours(f"{provider.name} does not take {service.name} bookings at that time")
-        if not offered([]):
-            raise errors.DailyLimitReached(f"{provider.name} is fully booked that day")
-        if not offered(data.appointments):
-            raise errors.SlotTaken("that time has just been booked by someone else")
-        if not offered(data.appointments + data.resources):
-            raise errors.ResourceBusy("the room or equipment this service needs is in use then")
-        raise errors.SlotHeld("someone else is confirming that time right now")
+        _refuse_unless_free(self._inputs(session, offer, day, day, exclude_appointment_id, holds),
+                            offer, day, start, now)
 
-    def _provider_offering(self, session: Session, provider_id: int, service: Service) -> Provider:
-        provider = session.get(Provider, provider_id)
-        if provider is None or not provider.active:
-            raise errors.NotFound(f"provider {provider_id} not found")
-        if all(s.id != service.id for s in provider.services):
-            raise errors.InvalidRequest(f"{provider.name} does not offer {service.name}")
-        return provider
-
-    def _inputs(self, session: Session, provider: Provider, service: Service, start_date: date, end_date: date,
-                client_id: int | None, exclude_appointment_id: int | None) -> _Inputs:
-        zone = ZoneInfo(provider.timezone)
-        range_start, range_end = utc_range(start_date, end_date, provider.timezone)
-        rows = provider_appointments(session, provider.id, range_start, range_end, exclude_appointment_id)
-        resource_ids = [r.id for r in service.resources]
-        holds = [Interval(s, e) for s, e in self.coordination.held_by_others(provider.id, client_id, self.clock())
-                 if s < range_end and e > range_start]
+    def _inputs(self, session: Session, offer: Offer, start_date: date, end_date: date,
+                exclude_appointment_id: int | None, holds: list[tuple[datetime, datetime]]) -> _Inputs:
+        zone = ZoneInfo(offer.timezone)
+        range_start, range_end = utc_range(start_date, end_date, offer.timezone)
+        rows = provider_appointments(session, offer.provider_id, range_start, range_end, exclude_appointment_id)
         return _Inputs(
-            schedule=self.cache.get(session, provider),
-            shape=service_shape(service),
-            rules=business_rules(get_business(session), provider),
+            schedule=self.cache.get(session, offer),
+            rules=offer.rules,
             appointments=[Interval(bs, be) for bs, be, _ in rows],
-            resources=resource_busy(session, resource_ids, range_start, range_end, exclude_appointment_id),
-            holds=holds,
+            resources=resource_busy(session, offer.resource_ids, range_start, range_end, exclude_appointment_id),
+            holds=[Interval(s, e) for s, e in holds if s < range_end and e > range_start],
             day_counts=Counter(start.astimezone(zone).date() for _, _, start in rows),
         )
+
+
+def _offers_start(schedule: Schedule, offer: Offer, rules: Rules, day: date, start: datetime, now: datetime,
+                  busy: list[Interval], counts: Counter | None = None) -> bool:
+    """Whether the engine offers exactly `start` on its provider-local `day`."""
+    slots = free_slots(schedule, offer.shape, rules, start_date=day, end_date=day, now=now, busy=busy,
+                       day_counts=counts or Counter())
+    return any(s.start == start for s in slots)
+
+
+def _refuse_unless_free(data: _Inputs, offer: Offer, day: date, start: datetime, now: datetime) -> None:
+    """Return if `start` is free of everything; else raise the most useful reason, the most basic first."""
+    def offered(busy: list[Interval], rules: Rules = data.rules, counts: Counter = data.day_counts) -> bool:
+        return _offers_start(data.schedule, offer, rules, day, start, now, busy, counts)
+
+    if offered(data.appointments + data.resources + data.holds):
+        return
+    provider, service = offer.provider_name, offer.service_name
+    if not offered([], replace(data.rules, daily_limit=None), Counter()):
+        raise errors.OutsideHours(f"{provider} does not take {service} bookings at that time")
+    if not offered([]):
+        raise errors.DailyLimitReached(f"{provider} is fully booked that day")
+    if not offered(data.appointments):
+        raise errors.SlotTaken("that time has just been booked by someone else")
+    if not offered(data.appointments + data.resources):
+        raise errors.ResourceBusy("the room or equipment this service needs is in use then")
+    raise errors.SlotHeld("someone else is confirming that time right now")
+
+
+def require_offer(offer: Offer | None, provider_id: int, service_id: int, *, client_id: int | None = None,
+                  offered: bool = True) -> Offer:
+    """The offer, or the first thing wrong with it: no provider, no service, (if given) no client, not offered."""
+    if offer is None:
+        raise errors.NotFound(f"provider {provider_id} not found")
+    if offer.service_id is None or not offer.service_active:
+        raise errors.NotFound(f"service {service_id} not found")
+    if client_id is not None and not offer.client_known:
+        raise errors.NotFound(f"client {client_id} not found")
+    if offered and not offer.offered:
+        raise errors.InvalidRequest(f"{offer.provider_name} does not offer {offer.service_name}")
+    return offer
+
+
+def require_service(session: Session, service_id: int) -> None:
+    service = session.get(Service, service_id)
+    if service is None or not service.active:
+        raise errors.NotFound(f"service {service_id} not found")
 
 
 def _too_soon_message(rules: Rules, start: datetime, now: datetime) -> str:
