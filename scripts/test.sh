@@ -24,5 +24,8 @@ else
     echo "==> PostgreSQL and redis-server binaries found"
 fi
 
+# The web chat page is driven in Debian's Chromium (tests/test_webchat_page.py); fonts so its text renders.
+[ -x /usr/bin/chromium ] || apt_install chromium fonts-liberation
+
 echo "==> pytest $*"
 exec "$SLOTLINE_VENV/bin/pytest" "$@"

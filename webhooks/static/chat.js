@@ -1,0 +1,276 @@
+/* Slotline web chat: the page at /chat (and /chat?embed=1 inside the widget's iframe).
+ *
+ * Talks to POST api/v1/chat on this page's own origin. The session id lives in localStorage
+ * so the conversation (and "my appointments") survive a reload; every message carries a
+ * messageId that a retry sends again, so a retried message is answered once at most.
+ */
+(function () {
+  "use strict";
+
+  var API = new URL("api/v1/chat", document.baseURI).href;
+  var SESSION_KEY = "slotline.chat.session";
+  var HISTORY_KEY = "slotline.chat.history";
+  var MAX_HISTORY = 60;
+  var HISTORY_TTL_MS = 24 * 3600 * 1000; // the server forgets a quiet conversation after a day too
+  var BULLET = /^\s*[•*-]\s+(.*)$/;
+
+  var embed = new URLSearchParams(location.search).get("embed") === "1";
+  var store = storage();
+  var session = store.get(SESSION_KEY) || randomId("web-");
+  var history = loadHistory();
+  var busy = false;
+  var pendingError = null;
+
+  var log = document.getElementById("chat-log");
+  var form = document.getElementById("chat-composer");
+  var input = document.getElementById("chat-input");
+  var sendButton = document.getElementById("chat-send");
+  var statusLine = document.getElementById("chat-status");
+  var closeButton = document.getElementById("chat-close");
+
+  store.set(SESSION_KEY, session);
+
+  function storage() {
+    // Third-party iframes may be refused storage (blocked cookies): then it lasts as long as the page.
+    var memory = {};
+    try {
+      var probe = window.localStorage;
+      probe.setItem("slotline.probe", "1");
+      probe.removeItem("slotline.probe");
+      return {
+        get: function (key) { return probe.getItem(key); },
+        set: function (key, value) { try { probe.setItem(key, value); } catch (e) { /* full: keep going */ } }
+      };
+    } catch (e) {
+      return {
+        get: function (key) { return memory[key] || null; },
+        set: function (key, value) { memory[key] = value; }
+      };
+    }
+  }
+
+  function randomId(prefix) {
+    var bytes = new Uint8Array(12);
+    crypto.getRandomValues(bytes); // works on plain http too, unlike crypto.randomUUID
+    return prefix + Array.prototype.map.call(bytes, function (b) { return b.toString(16).padStart(2, "0"); }).join("");
+  }
+
+  function loadHistory() {
+    try {
+      var saved = JSON.parse(store.get(HISTORY_KEY) || "null");
+      if (saved && saved.session === session && Date.now() - saved.at < HISTORY_TTL_MS) return saved.entries;
+    } catch (e) { /* unreadable: start afresh */ }
+    return [];
+  }
+
+  function saveHistory() {
+    history = history.slice(-MAX_HISTORY);
+    store.set(HISTORY_KEY, JSON.stringify({ session: session, at: Date.now(), entries: history }));
+  }
+
+  // --- Rendering ---------------------------------------------------------------------------
+
+  function renderText(bubble, text) {
+    var list = null;
+    text.split("\n").forEach(function (line) {
+      var bullet = BULLET.exec(line);
+      if (bullet) {
+        if (!list) list = bubble.appendChild(document.createElement("ul"));
+        list.appendChild(document.createElement("li")).textContent = bullet[1];
+      } else if (line.trim()) {
+        list = null;
+        bubble.appendChild(document.createElement("p")).textContent = line;
+      } else {
+        list = null;
+      }
+    });
+  }
+
+  function renderEntry(entry) {
+    var item = document.createElement("li");
+    if (entry.who === "note") {
+      item.className = "chat-note";
+      item.textContent = entry.text;
+      return append(item);
+    }
+    item.className = "msg " + (entry.who === "me" ? "msg-me" : "msg-bot");
+    var bubble = item.appendChild(document.createElement("div"));
+    bubble.className = "bubble";
+    renderText(bubble, entry.text);
+    if (entry.who === "me") item.insertBefore(label("You said:"), bubble);
+    if (entry.choices && entry.choices.length) item.appendChild(renderChoices(entry));
+    return append(item);
+  }
+
+  function label(text) {
+    var span = document.createElement("span");
+    span.className = "visually-hidden";
+    span.textContent = text;
+    return span;
+  }
+
+  function renderChoices(entry) {
+    var group = document.createElement("div");
+    group.className = "choices";
+    group.setAttribute("role", "group");
+    group.setAttribute("aria-label", "Options");
+    entry.choices.forEach(function (choice) {
+      var button = group.appendChild(document.createElement("button"));
+      button.type = "button";
+      button.className = "choice";
+      button.textContent = choice.label;
+      button.disabled = !!entry.frozen;
+      button.setAttribute("aria-pressed", String(entry.picked === choice.value));
+      button.addEventListener("click", function () { pick(entry, choice, button); });
+    });
+    return group;
+  }
+
+  function append(item) {
+    log.appendChild(item);
+    scrollToEnd();
+    return item;
+  }
+
+  var pinned = true; // following the newest message, unless the person scrolled up to read
+  function scrollToEnd() { log.scrollTop = log.scrollHeight; pinned = true; }
+
+  function add(entry) {
+    history.push(entry);
+    saveHistory();
+    return renderEntry(entry);
+  }
+
+  // Every option on show belongs to a step the next message moves past: none can be tapped again.
+  function freezeChoices(pickedEntry, pickedValue) {
+    history.forEach(function (entry) { if (entry.choices && entry.choices.length) entry.frozen = true; });
+    if (pickedEntry) pickedEntry.picked = pickedValue;
+    log.querySelectorAll("button.choice:not(:disabled)").forEach(function (button) { button.disabled = true; });
+    saveHistory();
+  }
+
+  // --- Talking to the server ---------------------------------------------------------------
+
+  function pick(entry, choice, button) {
+    if (busy || entry.frozen) return;
+    button.setAttribute("aria-pressed", "true");
+    freezeChoices(entry, choice.value);
+    add({ who: "me", text: choice.label });
+    deliver({ body: { choice: choice.value }, fromChoice: true });
+  }
+
+  function say(text) {
+    freezeChoices(null, null);
+    add({ who: "me", text: text });
+    deliver({ body: { text: text }, fromChoice: false });
+  }
+
+  function deliver(message) {
+    clearError();
+    message.body.session = session;
+    message.body.messageId = message.body.messageId || randomId("m-");
+    setBusy(true);
+    fetch(API, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "Accept": "application/json" },
+      body: JSON.stringify(message.body),
+      credentials: "same-origin"
+    }).then(function (response) {
+      return response.json().catch(function () { return null; }).then(function (data) {
+        if (response.ok && data && Array.isArray(data.replies)) return answered(message, data.replies);
+        if (response.status === 409) delete message.body.messageId; // busy: not handled, id spent
+        failed(message, problem(response.status, data));
+      });
+    }, function () {
+      failed(message, "Sorry, I couldn't reach the booking assistant. Check your connection and try again.");
+    });
+  }
+
+  function problem(status, data) {
+    if (status === 409) return "I was still busy with your previous message. Please try again.";
+    if (status === 429) return "That's a lot of messages at once. Please wait a moment and try again.";
+    if (status >= 500 || status === 0) {
+      return "Sorry, the booking assistant is having trouble right now. Please try again in a moment.";
+    }
+    var detail = data && typeof data.detail === "string" ? " (" + data.detail + ")" : "";
+    return "Sorry, that message couldn't be sent" + detail + ".";
+  }
+
+  function answered(message, replies) {
+    setBusy(false);
+    if (!replies.length && message.retried) {
+      add({ who: "note", text: "That message had already reached me, but my answer got lost on the way. " +
+                               "Say \"my appointments\" to see where things stand, or carry on." });
+    }
+    replies.forEach(function (reply) { add({ who: "bot", text: reply.text, choices: reply.choices || [] }); });
+    if (message.fromChoice) {
+      var next = log.querySelector("button.choice:not(:disabled)");
+      (next || input).focus({ preventScroll: true });
+    }
+  }
+
+  function failed(message, text) {
+    setBusy(false);
+    var item = document.createElement("li");
+    item.className = "chat-error";
+    item.setAttribute("role", "alert");
+    item.appendChild(document.createElement("p")).textContent = text;
+    var retry = item.appendChild(document.createElement("button"));
+    retry.type = "button";
+    retry.textContent = "Try again";
+    retry.addEventListener("click", function () {
+      if (busy) return;
+      message.retried = true;
+      deliver(message); // the same messageId: answered once even if the first try did arrive
+    });
+    pendingError = append(item);
+    retry.focus({ preventScroll: true });
+  }
+
+  function clearError() {
+    if (pendingError) pendingError.remove();
+    pendingError = null;
+  }
+
+  function setBusy(on) {
+    busy = on;
+    sendButton.disabled = on;
+    log.setAttribute("aria-busy", String(on));
+    statusLine.textContent = on ? "The assistant is typing" : "";
+    statusLine.classList.toggle("typing", on);
+  }
+
+  // --- Wiring ------------------------------------------------------------------------------
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var text = input.value.trim();
+    if (!text || busy) return;
+    input.value = "";
+    say(text);
+  });
+
+  if (embed) {
+    document.body.classList.add("embed");
+    closeButton.hidden = false;
+    var close = function () { window.parent.postMessage({ slotline: "close" }, "*"); };
+    closeButton.addEventListener("click", close);
+    document.addEventListener("keydown", function (event) { if (event.key === "Escape") close(); });
+    window.addEventListener("message", function (event) {
+      // Only the page that framed us may ask; a phone keyboard popping up on open would hide the chat.
+      if (event.source === window.parent && event.data && event.data.slotline === "opened" &&
+          window.matchMedia("(pointer: fine)").matches) {
+        input.focus({ preventScroll: true });
+      }
+    });
+  }
+
+  log.addEventListener("scroll", function () {
+    pinned = log.scrollHeight - log.scrollTop - log.clientHeight < 24;
+  });
+  // A phone keyboard opening (or a rotated screen) shrinks the log: keep the newest message in view.
+  if (window.ResizeObserver) new ResizeObserver(function () { if (pinned) scrollToEnd(); }).observe(log);
+
+  history.forEach(renderEntry);
+  if (!history.length) deliver({ body: { text: "hello" }, fromChoice: false }); // the business's greeting
+})();
