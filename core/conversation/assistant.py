@@ -23,19 +23,23 @@ class Assistant:
         self.store = store
 
     def handle(self, inbound: Inbound) -> list[Reply]:
-        if inbound.message_id and not self.store.first_time_seen(inbound.channel, inbound.message_id):
-            log.info("dropping a repeated %s message %s", inbound.channel, inbound.message_id)
-            return []
+        """The replies to one message; [] when this platform message id was answered before."""
         text = (inbound.text or "").strip()
         if inbound.choice is None and not text:
             return [Reply("Say what you'd like to book, for example \"a haircut tomorrow after 4\".")]
         if len(text) > MAX_TEXT:
             return [Reply("That's a long message! Please tell me in a sentence or two what you'd like to book.")]
         with self.store.locked(inbound.channel, inbound.sender):
+            # Checked under the lock and marked only once answered: a retry that arrives while
+            # the first delivery is still being handled waits and is then dropped, and a turn
+            # that failed half-way is not lost to its retry.
+            if inbound.message_id and self.store.seen(inbound.channel, inbound.message_id):
+                log.info("dropping a repeated %s message %s", inbound.channel, inbound.message_id)
+                return []
             convo = self.store.load(inbound.channel, inbound.sender)
             turn = self._turn(inbound, convo, text)
             respond(turn)
-            self.store.save(inbound.channel, inbound.sender, turn.convo)
+            self.store.save(inbound.channel, inbound.sender, turn.convo, answered=inbound.message_id)
         return turn.replies
 
     def _turn(self, inbound: Inbound, convo, text: str) -> Turn:

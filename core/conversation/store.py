@@ -27,9 +27,17 @@ class ConversationStore:
     def _key(self, kind: str, channel: str, sender: str) -> str:
         return f"{self.prefix}:{kind}:{channel}:{sender}"
 
+    def seen(self, channel: str, message_id: str) -> bool:
+        """Whether this platform message id has been answered already (a retry or a double tap)."""
+        return bool(self.redis.exists(self._seen_key(channel, message_id)))
+
     def first_time_seen(self, channel: str, message_id: str) -> bool:
-        """True the first time a platform message id arrives, False for a retry or a double tap."""
-        return bool(self.redis.set(f"{self.prefix}:seen:{channel}:{message_id}", 1, nx=True, ex=SEEN_TTL))
+        """Mark an id seen; True the first time. For deliveries answered outside the conversation
+        (an opt-out word, an unsupported update), where there is no turn to wait for."""
+        return bool(self.redis.set(self._seen_key(channel, message_id), 1, nx=True, ex=SEEN_TTL))
+
+    def _seen_key(self, channel: str, message_id: str) -> str:
+        return f"{self.prefix}:seen:{channel}:{message_id}"
 
     @contextmanager
     def locked(self, channel: str, sender: str) -> Iterator[None]:
@@ -45,5 +53,10 @@ class ConversationStore:
     def load(self, channel: str, sender: str) -> Conversation:
         return Conversation.from_json(self.redis.get(self._key("state", channel, sender)))
 
-    def save(self, channel: str, sender: str, convo: Conversation) -> None:
-        self.redis.set(self._key("state", channel, sender), convo.to_json(), ex=STATE_TTL)
+    def save(self, channel: str, sender: str, convo: Conversation, *, answered: str | None = None) -> None:
+        """Keep the state and, in the same round trip, mark the message id it answered."""
+        with self.redis.pipeline() as pipe:
+            pipe.set(self._key("state", channel, sender), convo.to_json(), ex=STATE_TTL)
+            if answered:
+                pipe.set(self._seen_key(channel, answered), 1, ex=SEEN_TTL)
+            pipe.execute()
