@@ -121,7 +121,7 @@ def cmd_web(settings: Settings, args, *, with_worker: bool = False) -> int:
     worker = _start_worker() if with_worker else None
     base = f"http://{args.host}:{args.port}"
     print(f"\nSlotline is starting on {base}\n  API docs: {base}/docs\n"
-          f"  web chat API: POST {base}/api/v1/chat (or `slotline chat` in a terminal)\n"
+          f"  web chat: {base}/chat  (API: POST {base}/api/v1/chat; or `slotline chat` in a terminal)\n"
           f"  admin token: {settings.resolved_admin_token()}\n", flush=True)
     try:
         _serve(app, args.host, args.port)
