@@ -1,0 +1,1 @@
+"""Local stand-ins for the outside world (platform APIs), reached over real HTTP."""
