@@ -25,6 +25,7 @@ def main(argv: list[str] | None = None) -> int:
         cmd.add_argument("--port", type=int, default=8000)
     commands.add_parser("worker", help="an RQ worker with the scheduler on")
     commands.add_parser("chat", help="talk to the booking assistant in the terminal")
+    commands.add_parser("telegram-poll", help="serve the Telegram bot by polling (no public URL needed)")
     commands.add_parser("migrate", help="bring the database schema up to date")
     load = commands.add_parser("load", help="load services, providers and hours from a YAML file")
     load.add_argument("file", type=Path)
@@ -39,9 +40,10 @@ def main(argv: list[str] | None = None) -> int:
     quiet = args.command == "chat"  # log lines would interleave with the conversation
     logging.basicConfig(level=logging.WARNING if quiet else logging.INFO,
                         format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # its plugin set-up lines are noise here
     settings = get_settings()
     handler = {"run": cmd_run, "web": cmd_web, "worker": cmd_worker, "migrate": cmd_migrate, "load": cmd_load,
-               "chat": cmd_chat}
+               "chat": cmd_chat, "telegram-poll": cmd_telegram_poll}
     return handler[args.command](settings, args) or 0
 
 
@@ -118,6 +120,7 @@ def cmd_web(settings: Settings, args, *, with_worker: bool = False) -> int:
     from webhooks.app import create_app
 
     app = create_app(container)
+    _configure_channels(settings)
     worker = _start_worker() if with_worker else None
     base = f"http://{args.host}:{args.port}"
     print(f"\nSlotline is starting on {base}\n  API docs: {base}/docs\n"
@@ -164,6 +167,35 @@ def cmd_chat(settings: Settings, _args=None) -> int:
         return terminal_chat.run(container.assistant)
     finally:
         container.close()
+
+
+def cmd_telegram_poll(settings: Settings, _args=None) -> int:
+    from bots.telegram import run_polling
+    from core.db.migrate import upgrade
+    from slotline.bootstrap import build
+
+    if not settings.telegram_bot_token:
+        print("slotline telegram-poll: set TELEGRAM_BOT_TOKEN first", file=sys.stderr)
+        return 2
+    upgrade(settings.sqlalchemy_url)
+    _seed_demo_if_empty(settings)
+    container = build(settings)
+    try:
+        run_polling(container)
+    finally:
+        container.close()
+    return 0
+
+
+def _configure_channels(settings: Settings) -> None:
+    """Tell the platforms where we are (commands, webhook); a platform that can't be reached is logged, not fatal."""
+    if settings.telegram_bot_token:
+        from bots.telegram import configure_telegram
+
+        try:
+            configure_telegram(settings)
+        except Exception:  # noqa: BLE001 - start serving anyway; the log says what went wrong
+            logging.getLogger(__name__).exception("could not configure Telegram")
 
 
 def cmd_run(settings: Settings, args) -> int:
