@@ -9,6 +9,7 @@ from webhooks.api import api_router
 from webhooks.chat import router as chat_router
 from webhooks.health import router as health_router
 from webhooks.telegram import router as telegram_router
+from webhooks.twilio import router as twilio_router
 from webhooks.webchat_page import router as webchat_page_router
 
 DESCRIPTION = """Slotline's REST API: set up services, providers and their hours, read availability,
@@ -26,5 +27,6 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(api_router)
     app.include_router(chat_router)
     app.include_router(telegram_router)
+    app.include_router(twilio_router)
     app.include_router(webchat_page_router)
     return app
