@@ -464,3 +464,23 @@ def test_two_messages_at_once_from_one_person_do_not_interleave(web, session_fac
         answers = list(pool.map(yes, range(2)))
     assert sum(a.startswith("Booked!") for a in answers) == 1, answers
     assert len(appointments(session_factory)) == 2
+
+
+def test_a_phone_already_on_file_links_to_that_client(container, session_factory, salon):
+    from core.booking import catalog
+    from core.conversation.messages import Inbound
+    from core.db.session import UnitOfWork
+
+    with UnitOfWork(session_factory, write=True) as uow:
+        known = catalog.create_user(uow.session, name="Mia Lopez", phone="+44 20 7946 0958").id
+        uow.commit()
+
+    def text(words: str) -> str:
+        replies = container.assistant.handle(Inbound("sms", "+442079460958", text=words, phone="+442079460958"))
+        return replies[-1].text
+
+    text("beard trim tuesday at 11")
+    text("1")
+    assert text("yes").startswith("Booked!")  # no name asked: the number is Mia's
+    [row] = appointments(session_factory)
+    assert row.client_id == known

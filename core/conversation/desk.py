@@ -70,22 +70,27 @@ class Desk:
         return self._catalogue[1]
 
     def client(self, channel: str, sender: str, display_name: str | None, phone: str | None) -> Client:
-        """Find the client behind a channel identity, or make one (name from the platform when it gives one)."""
-        with UnitOfWork(self.session_factory, write=True) as uow:
-            s = uow.session
-            identity = s.scalar(select(ChannelIdentity).where(ChannelIdentity.channel == channel,
-                                                              ChannelIdentity.external_id == sender))
-            if identity is None:
-                user = User(name=(display_name or "").strip()[:200], role="client", preferred_channel=channel,
-                            phone=_free_phone(s, phone))
-                s.add(user)
-                s.flush()
-                catalog.link_identity(s, user_id=user.id, channel=channel, external_id=sender)
-                uow.commit()
-            else:
-                user = identity.user
-            zone = user.timezone or self.catalogue().timezone
-            return Client(user.id, user.name or None, zone)
+        """Find the client behind a channel identity, or make one (name from the platform when it gives one).
+
+        A new identity whose phone number already belongs to someone (added through the API, or
+        shared from Telegram) is linked to that person rather than making a second one."""
+        with UnitOfWork(self.session_factory) as uow:
+            user = _user_by_identity(uow.session, channel, sender)
+        if user is None:
+            with UnitOfWork(self.session_factory, write=True) as uow:
+                s = uow.session
+                user = _user_by_identity(s, channel, sender)  # another process may have just made it
+                if user is None:
+                    user = s.scalar(select(User).where(User.phone == phone)) if phone else None
+                    if user is None:
+                        user = User(name=(display_name or "").strip()[:200], role="client",
+                                    preferred_channel=channel, phone=phone)
+                        s.add(user)
+                        s.flush()
+                    catalog.link_identity(s, user_id=user.id, channel=channel, external_id=sender)
+                    uow.commit()
+        zone = user.timezone or self.catalogue().timezone
+        return Client(user.id, user.name or None, zone)
 
     def set_name(self, client_id: int, name: str) -> None:
         with UnitOfWork(self.session_factory, write=True) as uow:
@@ -109,9 +114,6 @@ class Desk:
             return waitlist.waiting_for(uow.session, client_id, self.now())
 
 
-def _free_phone(s: Session, phone: str | None) -> str | None:
-    """Keep the phone on a new client unless another user already has it."""
-    if not phone or s.scalar(select(User.id).where(User.phone == phone)):
-        return None
-    return phone
-
+def _user_by_identity(s: Session, channel: str, sender: str) -> User | None:
+    return s.scalar(select(User).join(ChannelIdentity).where(ChannelIdentity.channel == channel,
+                                                            ChannelIdentity.external_id == sender))
