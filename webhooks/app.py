@@ -8,6 +8,7 @@ from webhooks import errors, metrics
 from webhooks.api import api_router
 from webhooks.chat import router as chat_router
 from webhooks.health import router as health_router
+from webhooks.slack import router as slack_router
 from webhooks.telegram import router as telegram_router
 from webhooks.twilio import router as twilio_router
 from webhooks.webchat_page import router as webchat_page_router
@@ -29,4 +30,5 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(telegram_router)
     app.include_router(twilio_router)
     app.include_router(webchat_page_router)
+    app.include_router(slack_router)
     return app

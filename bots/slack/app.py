@@ -1,0 +1,67 @@
+"""`create_slack_app`: the Bolt app for Slotline, the same for the HTTP route and for Socket Mode.
+
+Bolt's own middleware does the edge work before any listener runs: the request signature
+and timestamp are checked (401 otherwise), `url_verification` is answered, the app's own
+events are dropped. Every Web API call, the listeners' and the `SlackSender`'s alike, goes
+to `SLACK_API_BASE_URL`.
+"""
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bots.slack import conversation, messages, provider_listeners
+from bots.slack.provider_desk import ProviderDesk
+from bots.slack.sender import SlackSender
+from core.notifications.sender import Outbox, Sender
+
+if TYPE_CHECKING:  # the composition root builds bots, not the other way round
+    from slotline.bootstrap import Container
+
+log = logging.getLogger(__name__)
+SORRY = "Sorry, something went wrong on my side and I couldn't finish that. Please try again in a moment."
+
+
+class SlackNotConfigured(RuntimeError):
+    """A setting Slack needs is missing; the message names it."""
+
+
+def create_slack_app(container: Container, *, senders: dict[str, Sender] | None = None) -> AsyncApp:
+    """The Bolt app over `container`. `senders` (by channel) reach clients on other channels than Slack."""
+    settings = container.settings
+    if not settings.slack_bot_token:
+        raise SlackNotConfigured("Slack needs SLACK_BOT_TOKEN (the app's bot token, xoxb-...)")
+    client = AsyncWebClient(token=settings.slack_bot_token, base_url=settings.slack_api_base_url, timeout=10)
+    client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=3))
+    app = AsyncApp(client=client, signing_secret=settings.slack_signing_secret or "", name="slotline")
+    outbox = Outbox(container.session_factory, {"slack": SlackSender.from_settings(settings), **(senders or {})})
+    conversation.register(app, container.assistant)
+    provider_listeners.register(app, ProviderDesk(container.booking, container.session_factory, outbox))
+    app.error(_unexpected)
+    return app
+
+
+async def _unexpected(error: Exception, body: dict, client: AsyncWebClient) -> None:
+    """A listener failed after Slack had its answer: log it in full, and tell the person rather than go quiet."""
+    log.error("slack listener failed on a %s request", body.get("type") or body.get("command"), exc_info=error)
+    user = _person(body)
+    if user:
+        try:
+            await client.chat_postMessage(channel=user, text=SORRY)
+        except SlackApiError as exc:
+            log.warning("could not tell %s that something went wrong: %s", user, exc.response.get("error"))
+
+
+def _person(body: dict) -> str | None:
+    """Who made the request: who pressed or submitted, who typed the command, who wrote or opened the Home."""
+    if isinstance(body.get("user"), dict):
+        return body["user"].get("id")
+    if body.get("user_id"):
+        return body["user_id"]
+    event = body.get("event") or {}
+    return event.get("user") if messages.is_person_dm(event) or event.get("type") == "app_home_opened" else None

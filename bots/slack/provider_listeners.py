@@ -1,0 +1,197 @@
+"""Providers in Slack: `/agenda [day]`, `/block <time>`, the App Home, and the buttons on each appointment.
+
+Every listener acknowledges first and works after (in a thread for the synchronous core).
+A slash command is answered privately through its `response_url`; an agenda is refreshed
+where it was shown (that ephemeral reply, a message, or the App Home) after a change.
+A provider is known by `Provider.slack_user_id`, else found once by their Slack email.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from datetime import date, timedelta
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+from bots.slack import agenda_views as views
+from bots.slack.provider_desk import ProviderCard, ProviderDesk, Refused
+from core.booking.errors import BookingError
+
+log = logging.getLogger(__name__)
+NOT_A_PROVIDER = ("I show agendas and block time for providers only, and your Slack account isn't linked to one. "
+                  "If you are a provider, ask the business to put your Slack email address on your provider "
+                  "profile. To book an appointment yourself, just send me a message.")
+PROBLEMS = (Refused, BookingError)
+
+
+def register(app: AsyncApp, desk: ProviderDesk) -> None:
+    @app.command("/agenda")
+    async def agenda_command(ack, command: dict, client: AsyncWebClient, respond) -> None:
+        await ack()
+        provider = await recognise(client, desk, command["user_id"])
+        if provider is None:
+            return await respond(NOT_A_PROVIDER)
+        try:
+            day = await asyncio.to_thread(desk.day_named, provider, command.get("text") or "")
+        except Refused as exc:
+            return await respond(str(exc))
+        agenda = await asyncio.to_thread(desk.agenda, provider, day)
+        await respond(response_type="ephemeral", **views.agenda_message(agenda))
+
+    @app.command("/block")
+    async def block_command(ack, command: dict, client: AsyncWebClient, respond) -> None:
+        await ack()
+        provider = await recognise(client, desk, command["user_id"])
+        if provider is None:
+            return await respond(NOT_A_PROVIDER)
+        try:
+            text = await asyncio.to_thread(desk.block, provider, command.get("text") or "")
+        except PROBLEMS as exc:
+            text = _sentence(exc)
+        await respond(text)
+
+    @app.event("app_home_opened")
+    async def home_opened(event: dict, client: AsyncWebClient) -> None:
+        if event.get("tab", "home") == "home":
+            await publish_home(client, desk, event["user"])
+
+    @app.action(re.compile(f"^({'|'.join(views.MARK_ACTIONS)})$"))
+    async def mark(ack, body: dict, action: dict, client: AsyncWebClient) -> None:
+        await ack()
+        user, origin = body["user"]["id"], origin_of(body)
+        provider = await recognise(client, desk, user)
+        if provider is None:
+            return await tell(client, user, origin, NOT_A_PROVIDER)
+        try:
+            item = await asyncio.to_thread(desk.mark, provider, int(action["value"]),
+                                           views.MARK_ACTIONS[action["action_id"]])
+        except PROBLEMS as exc:
+            return await tell(client, user, origin, _sentence(exc))
+        await refresh(client, desk, provider, user, origin, desk.day_of(provider, item))
+
+    @app.action(re.compile(f"^({views.LATE_ACTION}|{views.CANCEL_ACTION})$"))
+    async def ask(ack, body: dict, action: dict, client: AsyncWebClient) -> None:
+        """Running late and Cancel ask first, in a modal (opened at once: its trigger lasts 3 seconds)."""
+        await ack()
+        user, origin = body["user"]["id"], origin_of(body)
+        provider = await recognise(client, desk, user)
+        if provider is None:
+            return await tell(client, user, origin, NOT_A_PROVIDER)
+        try:
+            item = await asyncio.to_thread(desk.item, provider, int(action["value"]))
+        except PROBLEMS as exc:
+            return await tell(client, user, origin, _sentence(exc))
+        meta = {"appointment": item.appointment_id, "origin": origin}
+        modal = views.late_modal if action["action_id"] == views.LATE_ACTION else views.cancel_modal
+        await client.views_open(trigger_id=body["trigger_id"], view=modal(item, provider.timezone, meta))
+
+    @app.view(views.LATE_VIEW)
+    async def late_submitted(ack, body: dict, view: dict, client: AsyncWebClient) -> None:
+        await ack()
+        await _after_modal(client, desk, body, view, lambda p, appointment: desk.running_late(
+            p, appointment, int(views.answer(view, "minutes"))), refreshes=False)
+
+    @app.view(views.CANCEL_VIEW)
+    async def cancel_submitted(ack, body: dict, view: dict, client: AsyncWebClient) -> None:
+        reason = views.answer(view, "reason").strip()
+        if not reason:
+            return await ack(response_action="errors", errors={"reason": "Please give the client a reason."})
+        await ack()
+        await _after_modal(client, desk, body, view, lambda p, appointment: desk.cancel(p, appointment, reason),
+                           refreshes=True)
+
+
+async def recognise(client: AsyncWebClient, desk: ProviderDesk, user_id: str) -> ProviderCard | None:
+    """The provider this Slack user is: linked already, or found by the email on their Slack profile."""
+    provider = await asyncio.to_thread(desk.by_slack_user, user_id)
+    if provider is not None:
+        return provider
+    try:
+        info = await client.users_info(user=user_id)
+    except SlackApiError as exc:
+        log.warning("users.info for %s failed: %s", user_id, exc.response.get("error"))
+        return None
+    email = ((info.get("user") or {}).get("profile") or {}).get("email")
+    return await asyncio.to_thread(desk.link_by_email, user_id, email) if email else None
+
+
+async def link_providers_by_email(client: AsyncWebClient, desk: ProviderDesk) -> int:
+    """Link every provider with an email to the Slack user with that email (`users.lookupByEmail`)."""
+    linked = 0
+    for email in await asyncio.to_thread(desk.unlinked_emails):
+        try:
+            found = await client.users_lookupByEmail(email=email)
+        except SlackApiError as exc:
+            log.info("no Slack user for provider email %s: %s", email, exc.response.get("error"))
+            continue
+        linked += await asyncio.to_thread(desk.link_by_email, found["user"]["id"], email) is not None
+    return linked
+
+
+async def publish_home(client: AsyncWebClient, desk: ProviderDesk, user: str,
+                       provider: ProviderCard | None = None) -> None:
+    provider = provider or await recognise(client, desk, user)
+    if provider is None:
+        view = views.welcome_home_view()
+    else:
+        today = await asyncio.to_thread(desk.today, provider)
+        agendas = [await asyncio.to_thread(desk.agenda, provider, today + timedelta(days=n)) for n in (0, 1)]
+        view = views.home_view(*agendas)
+    await client.views_publish(user_id=user, view=view)
+
+
+def origin_of(body: dict) -> dict:
+    """Where the pressed button was shown, so the agenda there can be refreshed."""
+    container = body.get("container") or {}
+    if container.get("type") == "view":
+        return {"kind": "home"}
+    if container.get("is_ephemeral") or "message" not in body:
+        return {"kind": "ephemeral", "response_url": body.get("response_url")}
+    return {"kind": "message", "channel": container["channel_id"], "ts": container["message_ts"]}
+
+
+async def refresh(client: AsyncWebClient, desk: ProviderDesk, provider: ProviderCard, user: str, origin: dict,
+                  day: date) -> None:
+    if origin["kind"] == "home":
+        return await publish_home(client, desk, user, provider)
+    message = views.agenda_message(await asyncio.to_thread(desk.agenda, provider, day))
+    if origin["kind"] == "message":
+        await client.chat_update(channel=origin["channel"], ts=origin["ts"], **message)
+    elif origin.get("response_url"):
+        await AsyncWebhookClient(origin["response_url"]).send(replace_original=True, response_type="ephemeral",
+                                                              **message)
+
+
+async def tell(client: AsyncWebClient, user: str, origin: dict, text: str) -> None:
+    """A note for the provider: beside the agenda they pressed it in, else in their DM with the app."""
+    if origin.get("response_url"):
+        await AsyncWebhookClient(origin["response_url"]).send(text=text, response_type="ephemeral",
+                                                              replace_original=False)
+    else:
+        await client.chat_postMessage(channel=user, text=text)
+
+
+async def _after_modal(client: AsyncWebClient, desk: ProviderDesk, body: dict, view: dict, act, *,
+                       refreshes: bool) -> None:
+    user, meta = body["user"]["id"], views.metadata(view)
+    origin = meta.get("origin") or {"kind": "dm"}
+    provider = await recognise(client, desk, user)
+    if provider is None:
+        return await tell(client, user, origin, NOT_A_PROVIDER)
+    try:
+        outcome = await asyncio.to_thread(act, provider, int(meta["appointment"]))
+    except PROBLEMS as exc:
+        return await tell(client, user, origin, _sentence(exc))
+    if refreshes:
+        item = await asyncio.to_thread(desk.item, provider, int(meta["appointment"]))
+        await refresh(client, desk, provider, user, origin, desk.day_of(provider, item))
+    await tell(client, user, origin, outcome)
+
+
+def _sentence(exc: Exception) -> str:
+    text = str(exc) or "That didn't work."
+    return text[0].upper() + text[1:] + ("" if text.endswith((".", "!", "?")) else ".")

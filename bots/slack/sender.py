@@ -1,0 +1,51 @@
+"""`SlackSender`: the `Sender` for Slack. A direct message from the app, choices as buttons.
+
+Synchronous (the `Outbox`, the worker and reminders are), on slack_sdk's `WebClient` pointed
+at `SLACK_API_BASE_URL`. A 429 is waited out for as long as Slack's `Retry-After` says
+(slack_sdk's `RateLimitErrorRetryHandler`); a refusal that retrying cannot mend (the person
+left, the account is deactivated) is a permanent `SendFailed`.
+"""
+from __future__ import annotations
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+
+from bots.slack.messages import CHANNEL, render
+from config.settings import Settings
+from core.conversation.messages import Reply
+from core.notifications.sender import SendFailed
+
+# Slack errors that mean this person cannot get a DM from the app, now or on a retry.
+PERMANENT_ERRORS = frozenset({
+    "user_not_found", "users_not_found", "account_inactive", "user_disabled", "user_not_visible",
+    "cannot_dm_bot", "channel_not_found", "is_archived", "not_in_channel", "restricted_action",
+    "messages_tab_disabled", "invalid_users",
+})
+
+
+class SlackSender:
+    """Sends one `Reply` to a Slack user (by user id) as a DM from the app; returns the message's `ts`."""
+
+    channel = CHANNEL
+
+    def __init__(self, client: WebClient, *, rate_limit_retries: int = 3):
+        self.client = client
+        if not any(isinstance(h, RateLimitErrorRetryHandler) for h in client.retry_handlers):
+            client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=rate_limit_retries))
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SlackSender:
+        return cls(WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_base_url, timeout=10))
+
+    def send(self, recipient: str, reply: Reply) -> str | None:
+        try:
+            opened = self.client.conversations_open(users=recipient)
+            posted = self.client.chat_postMessage(channel=opened["channel"]["id"], **render(reply))
+        except SlackApiError as exc:
+            error = exc.response.get("error") or f"HTTP {exc.response.status_code}"
+            raise SendFailed(f"Slack refused the message to {recipient}: {error}",
+                             permanent=error in PERMANENT_ERRORS) from exc
+        except OSError as exc:  # connection refused, DNS, timeout: worth another try later
+            raise SendFailed(f"could not reach Slack: {exc}") from exc
+        return posted.get("ts")

@@ -1,0 +1,50 @@
+"""`POST /webhooks/slack/events`: Slack's events, slash commands and interactivity, all on one URL.
+
+Thin: Bolt's Starlette adapter converts the request in and the response out; the Bolt app
+(`bots.slack`) verifies the signature before any listener runs (401 otherwise) and
+acknowledges within Slack's 3 seconds. Built once per web app, on the first request.
+"""
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Request, Response, status
+from slack_bolt.adapter.fastapi.async_handler import AsyncSlackRequestHandler
+from slack_bolt.request.internals import parse_body
+
+from bots.slack import create_slack_app
+
+router = APIRouter(tags=["slack"], include_in_schema=False)  # for Slack, not for API clients
+
+
+@router.post("/webhooks/slack/events", summary="Slack events, slash commands and interactivity",
+             responses={400: {"description": "the body is not a Slack payload"},
+                        401: {"description": "bad or stale Slack signature"},
+                        503: {"description": "Slack is not configured"}})
+async def slack_events(request: Request) -> Response:
+    handler = _handler(request)
+    if not _is_payload(await request.body(), request.headers.get("content-type")):
+        raise HTTPException(status.HTTP_400_BAD_REQUEST,
+                            "the body is not a Slack payload (JSON, or a form carrying one)")
+    return await handler.handle(request)
+
+
+def _is_payload(body: bytes, content_type: str | None) -> bool:
+    """Whether Bolt can read the body (it parses before it verifies, and a parse error would be a 500)."""
+    try:
+        return isinstance(parse_body(body.decode("utf-8"), (content_type or "").split(";")[0].strip() or None), dict)
+    except ValueError:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        return False
+
+
+def _handler(request: Request) -> AsyncSlackRequestHandler:
+    state = request.app.state
+    handler = getattr(state, "slack_handler", None)
+    if handler is None:
+        container = state.container
+        settings = container.settings
+        if not (settings.slack_bot_token and settings.slack_signing_secret):
+            raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
+                                "Slack is not configured: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET")
+        # Senders for the other channels, once the composition root provides them (see bots.slack.app).
+        handler = AsyncSlackRequestHandler(create_slack_app(container, senders=getattr(container, "senders", None)))
+        state.slack_handler = handler
+    return handler
