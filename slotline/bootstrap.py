@@ -17,6 +17,7 @@ from core.booking.service import BookingService, utcnow
 from core.conversation.assistant import Assistant
 from core.conversation.desk import Desk
 from core.conversation.store import ConversationStore
+from core.notifications.sender import Outbox, Sender
 from core.db.session import make_engine, make_session_factory
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,8 @@ class Container:
     redis: Redis | None
     booking: BookingService
     assistant: Assistant | None
+    senders: dict[str, Sender]
+    outbox: Outbox
     clock: Callable[[], datetime] = field(default=utcnow)
 
     def close(self) -> None:
@@ -62,5 +65,9 @@ def build(settings: Settings | None = None, *, redis: Redis | None | bool = True
     coordination = Coordination(client)
     booking = BookingService(session_factory, coordination, clock=clock)
     assistant = Assistant(Desk(booking, session_factory), ConversationStore(client)) if client is not None else None
+    from slotline.channels import build_senders  # bots import this module: load them after it
+
+    senders = build_senders(settings, session_factory)
     return Container(settings=settings, engine=engine, session_factory=session_factory, redis=client,
-                     booking=booking, assistant=assistant, clock=clock)
+                     booking=booking, assistant=assistant, senders=senders,
+                     outbox=Outbox(session_factory, senders), clock=clock)

@@ -26,6 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("worker", help="an RQ worker with the scheduler on")
     commands.add_parser("chat", help="talk to the booking assistant in the terminal")
     commands.add_parser("telegram-poll", help="serve the Telegram bot by polling (no public URL needed)")
+    commands.add_parser("slack", help="serve the Slack app over Socket Mode (no public URL needed)")
     commands.add_parser("migrate", help="bring the database schema up to date")
     load = commands.add_parser("load", help="load services, providers and hours from a YAML file")
     load.add_argument("file", type=Path)
@@ -43,7 +44,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("alembic").setLevel(logging.WARNING)  # its plugin set-up lines are noise here
     settings = get_settings()
     handler = {"run": cmd_run, "web": cmd_web, "worker": cmd_worker, "migrate": cmd_migrate, "load": cmd_load,
-               "chat": cmd_chat, "telegram-poll": cmd_telegram_poll}
+               "chat": cmd_chat, "telegram-poll": cmd_telegram_poll,
+               "slack": cmd_slack}
     return handler[args.command](settings, args) or 0
 
 
@@ -171,17 +173,32 @@ def cmd_chat(settings: Settings, _args=None) -> int:
 
 def cmd_telegram_poll(settings: Settings, _args=None) -> int:
     from bots.telegram import run_polling
-    from core.db.migrate import upgrade
-    from slotline.bootstrap import build
 
     if not settings.telegram_bot_token:
         print("slotline telegram-poll: set TELEGRAM_BOT_TOKEN first", file=sys.stderr)
         return 2
+    return _serve_channel(settings, run_polling)
+
+
+def cmd_slack(settings: Settings, _args=None) -> int:
+    from bots.slack import run_socket_mode
+
+    if not (settings.slack_app_token and settings.slack_bot_token):
+        print("slotline slack: set SLACK_APP_TOKEN (Socket Mode) and SLACK_BOT_TOKEN first", file=sys.stderr)
+        return 2
+    return _serve_channel(settings, lambda container: run_socket_mode(container, senders=container.senders))
+
+
+def _serve_channel(settings: Settings, serve) -> int:
+    """Migrate, seed, then run a channel's own long-lived loop (polling, Socket Mode) until stopped."""
+    from core.db.migrate import upgrade
+    from slotline.bootstrap import build
+
     upgrade(settings.sqlalchemy_url)
     _seed_demo_if_empty(settings)
     container = build(settings)
     try:
-        run_polling(container)
+        serve(container)
     finally:
         container.close()
     return 0

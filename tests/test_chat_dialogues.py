@@ -320,7 +320,7 @@ def test_waiting_list_when_nothing_fits(web, container, session_factory, salon):
 
 def test_provider_who_does_not_offer_the_service(web, session_factory, salon):
     with session_factory() as s:
-        from core.db.models import Provider, Service
+        from core.db.models import Provider
 
         alex = s.get(Provider, salon.alex)
         alex.services = [sv for sv in alex.services if sv.id != salon.colour]
@@ -361,7 +361,7 @@ def test_dst_day_booking_is_at_the_right_instant(engine, redis_client, session_f
     from tests.factories import FixedClock, make_salon
     from webhooks.app import create_app
 
-    salon = make_salon(session_factory, hours={"mon-sun": "09:00-17:00"})
+    make_salon(session_factory, hours={"mon-sun": "09:00-17:00"})
     clock = FixedClock(at(LDN, 2027, 3, 25, 8))  # Thursday before the clocks go forward on Sunday 28 March
     settings = Settings(SLOTLINE_ADMIN_TOKEN="t", SLOTLINE_DATA_DIR=str(tmp_path))
     web = TestClient(create_app(build(settings, redis=redis_client, engine=engine, clock=clock)))

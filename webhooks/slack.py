@@ -45,6 +45,6 @@ def _handler(request: Request) -> AsyncSlackRequestHandler:
             raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
                                 "Slack is not configured: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET")
         # Senders for the other channels, once the composition root provides them (see bots.slack.app).
-        handler = AsyncSlackRequestHandler(create_slack_app(container, senders=getattr(container, "senders", None)))
+        handler = AsyncSlackRequestHandler(create_slack_app(container, senders=container.senders))
         state.slack_handler = handler
     return handler
