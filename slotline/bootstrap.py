@@ -17,7 +17,10 @@ from core.booking.service import BookingService, utcnow
 from core.conversation.assistant import Assistant
 from core.conversation.desk import Desk
 from core.conversation.store import ConversationStore
+from core.notifications.planner import EventRelay
+from core.notifications.ports import AgendaPoster
 from core.notifications.sender import Outbox, Sender
+from core.notifications.service import Notifications
 from core.db.session import make_engine, make_session_factory
 
 log = logging.getLogger(__name__)
@@ -34,6 +37,7 @@ class Container:
     senders: dict[str, Sender]
     outbox: Outbox
     clock: Callable[[], datetime] = field(default=utcnow)
+    notifications: Notifications | None = None  # None without Redis: nothing to queue jobs on
 
     def close(self) -> None:
         self.engine.dispose()
@@ -63,11 +67,40 @@ def build(settings: Settings | None = None, *, redis: Redis | None | bool = True
     session_factory = make_session_factory(engine)
     client = connect_redis(settings) if redis is True else (redis or None)
     coordination = Coordination(client)
-    booking = BookingService(session_factory, coordination, clock=clock)
-    assistant = Assistant(Desk(booking, session_factory), ConversationStore(client)) if client is not None else None
+    jobs = _jobs(client)
+    booking = BookingService(session_factory, coordination, clock=clock,
+                             publish=EventRelay(jobs) if jobs is not None else None)
+    store = ConversationStore(client) if client is not None else None
+    assistant = Assistant(Desk(booking, session_factory), store) if store is not None else None
     from slotline.channels import build_senders  # bots import this module: load them after it
 
     senders = build_senders(settings, session_factory)
+    outbox = Outbox(session_factory, senders)
+    notifications = None
+    if jobs is not None:
+        notifications = Notifications(session_factory, outbox, jobs, offsets=settings.reminder_deltas, clock=clock,
+                                      conversations=store, agendas=_agenda_poster(booking, session_factory, outbox))
     return Container(settings=settings, engine=engine, session_factory=session_factory, redis=client,
-                     booking=booking, assistant=assistant, senders=senders,
-                     outbox=Outbox(session_factory, senders), clock=clock)
+                     booking=booking, assistant=assistant, senders=senders, outbox=outbox, clock=clock,
+                     notifications=notifications)
+
+
+def _jobs(client: Redis | None):
+    """RQ's queue for the notification jobs (the worker module holds the RQ side; it imports no edge)."""
+    if client is None:
+        return None
+    from worker import RqJobs
+
+    return RqJobs(client)
+
+
+def _agenda_poster(booking: BookingService, session_factory: sessionmaker[Session],
+                   outbox: Outbox) -> AgendaPoster | None:
+    """Daily agendas go to Slack, with the same blocks and buttons as `/agenda`; none without Slack."""
+    slack = outbox.senders.get("slack")
+    if slack is None:
+        return None
+    from bots.slack.provider_desk import ProviderDesk
+    from bots.slack.sender import SlackAgendaPoster
+
+    return SlackAgendaPoster(slack, ProviderDesk(booking, session_factory, outbox))

@@ -28,6 +28,11 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("telegram-poll", help="serve the Telegram bot by polling (no public URL needed)")
     commands.add_parser("slack", help="serve the Slack app over Socket Mode (no public URL needed)")
     commands.add_parser("migrate", help="bring the database schema up to date")
+    notes = commands.add_parser("notifications", help="failed notifications: list them, send them again")
+    notes.add_argument("--failed", action="store_true", help="list failed (or interrupted) notifications")
+    notes.add_argument("--requeue", type=int, metavar="ID", action="append", default=[],
+                       help="send notification ID again (repeatable)")
+    notes.add_argument("--requeue-failed", action="store_true", help="send every failed notification again")
     load = commands.add_parser("load", help="load services, providers and hours from a YAML file")
     load.add_argument("file", type=Path)
     when = commands.add_parser("when", help="read time phrases on stdin, one JSON answer a line")
@@ -44,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("alembic").setLevel(logging.WARNING)  # its plugin set-up lines are noise here
     settings = get_settings()
     handler = {"run": cmd_run, "web": cmd_web, "worker": cmd_worker, "migrate": cmd_migrate, "load": cmd_load,
-               "chat": cmd_chat, "telegram-poll": cmd_telegram_poll,
+               "chat": cmd_chat, "telegram-poll": cmd_telegram_poll, "notifications": cmd_notifications,
                "slack": cmd_slack}
     return handler[args.command](settings, args) or 0
 
@@ -107,6 +112,45 @@ def cmd_worker(settings: Settings, _args=None) -> int:
 
     worker.main(settings)
     return 0
+
+
+def cmd_notifications(settings: Settings, args) -> int:
+    """`slotline notifications --failed | --requeue ID | --requeue-failed` (the list is the default)."""
+    from core.booking.errors import NotFound
+    from slotline.bootstrap import build
+
+    container = build(settings)
+    try:
+        notifications = container.notifications
+        if notifications is None:
+            print("slotline notifications: needs Redis (SLOTLINE_REDIS_URL, or the embedded one)", file=sys.stderr)
+            return 2
+        try:
+            requeued = [notifications.requeue(i) for i in args.requeue]
+        except (NotFound, ValueError) as exc:
+            print(f"slotline notifications: {exc}", file=sys.stderr)
+            return 2
+        if args.requeue_failed:
+            requeued += notifications.requeue_failed()
+        for row in requeued:
+            print(f"requeued {row.id} ({row.kind}, appointment {row.appointment_id})")
+        if args.failed or not requeued:
+            _print_failed(notifications.failed())
+    finally:
+        container.close()
+    return 0
+
+
+def _print_failed(rows) -> None:
+    if not rows:
+        print("no failed notifications")
+        return
+    print(f"{'ID':>6}  {'KIND':<18} {'APPT':>6}  {'CHANNEL':<8} {'STATUS':<8} {'TRIES':>5}  ERROR")
+    for row in rows:
+        error = row.error or ("interrupted mid-send: it may or may not have gone out" if row.status == "sending"
+                              else "")
+        print(f"{row.id:>6}  {row.kind:<18} {row.appointment_id or '-':>6}  {row.channel or '-':<8} "
+              f"{row.status:<8} {row.attempts:>5}  {error}")
 
 
 def cmd_web(settings: Settings, args, *, with_worker: bool = False) -> int:

@@ -11,10 +11,17 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
+import logging
+from datetime import date
+
+from bots.slack.agenda_views import agenda_message
 from bots.slack.messages import CHANNEL, render
+from bots.slack.provider_desk import ProviderDesk
 from config.settings import Settings
 from core.conversation.messages import Reply
-from core.notifications.sender import SendFailed
+from core.notifications.sender import Attachment, SendFailed
+
+log = logging.getLogger(__name__)
 
 # Slack errors that mean this person cannot get a DM from the app, now or on a retry.
 PERMANENT_ERRORS = frozenset({
@@ -39,13 +46,45 @@ class SlackSender:
         return cls(WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_base_url, timeout=10))
 
     def send(self, recipient: str, reply: Reply) -> str | None:
+        return self.send_blocks(recipient, render(reply))
+
+    def send_blocks(self, recipient: str, message: dict) -> str | None:
+        """Post `chat.postMessage` arguments (text and Block Kit) in the person's DM with the app."""
+        return self._post(recipient, message)[1]
+
+    def send_file(self, recipient: str, reply: Reply, attachment: Attachment) -> str | None:
+        """The reply, then the file in the same DM. The message is what counts: if only the file fails,
+        that is logged and not raised, so a retry does not send the message twice."""
+        channel, ts = self._post(recipient, render(reply))
         try:
-            opened = self.client.conversations_open(users=recipient)
-            posted = self.client.chat_postMessage(channel=opened["channel"]["id"], **render(reply))
+            self.client.files_upload_v2(channel=channel, content=attachment.content, filename=attachment.filename,
+                                        title=attachment.filename)
+        except (SlackApiError, OSError) as exc:
+            log.warning("Slack did not take %s for %s: %s", attachment.filename, recipient, exc)
+        return ts
+
+    def _post(self, recipient: str, message: dict) -> tuple[str, str | None]:
+        try:
+            channel = self.client.conversations_open(users=recipient)["channel"]["id"]
+            posted = self.client.chat_postMessage(channel=channel, **message)
         except SlackApiError as exc:
             error = exc.response.get("error") or f"HTTP {exc.response.status_code}"
             raise SendFailed(f"Slack refused the message to {recipient}: {error}",
                              permanent=error in PERMANENT_ERRORS) from exc
         except OSError as exc:  # connection refused, DNS, timeout: worth another try later
             raise SendFailed(f"could not reach Slack: {exc}") from exc
-        return posted.get("ts")
+        return channel, posted.get("ts")
+
+
+class SlackAgendaPoster:
+    """The daily agenda (`core.notifications.ports.AgendaPoster`): the same blocks and buttons as `/agenda`."""
+
+    def __init__(self, sender: SlackSender, desk: ProviderDesk):
+        self.sender = sender
+        self.desk = desk
+
+    def post_agenda(self, provider_id: int, slack_user_id: str, day: date) -> str | None:
+        provider = self.desk.by_slack_user(slack_user_id)
+        if provider is None or provider.id != provider_id:
+            raise SendFailed(f"Slack user {slack_user_id} is not provider {provider_id} any more", permanent=True)
+        return self.sender.send_blocks(slack_user_id, agenda_message(self.desk.agenda(provider, day)))

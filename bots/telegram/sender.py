@@ -32,12 +32,13 @@ from bots.telegram.inbound import CHANNEL
 from bots.telegram.render import render
 from config.settings import Settings
 from core.conversation.messages import Reply
-from core.notifications.sender import SendFailed
+from core.notifications.sender import Attachment, SendFailed
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
 NOT_MODIFIED = "message is not modified"
+MAX_CAPTION = 1024  # characters in a document's caption
 
 
 def make_bot(settings: Settings) -> Bot:
@@ -105,6 +106,22 @@ class TelegramSender:
         message_id = None
         for text, markup in render(reply):
             message_id = self.send_text(recipient, text, markup)
+        return message_id
+
+    def send_file(self, recipient: str, reply: Reply, attachment: Attachment) -> str | None:
+        """The reply as the caption of the document, keyboard included: one message. A reply too long for
+        a caption goes first on its own; the document after it then only logs a failure (no second reply)."""
+        send = lambda bot, caption, markup: bot.send_document(  # noqa: E731
+            recipient, document=attachment.content, filename=attachment.filename, caption=caption,
+            reply_markup=markup)
+        if len(reply.text) <= MAX_CAPTION:
+            (caption, markup), = render(reply)
+            return str(self._call("sendDocument", lambda bot: send(bot, caption, markup)).message_id)
+        message_id = self.send(recipient, reply)
+        try:
+            self._call("sendDocument", lambda bot: send(bot, None, None))
+        except SendFailed as exc:
+            log.warning("Telegram did not take %s for chat %s: %s", attachment.filename, recipient, exc)
         return message_id
 
     def send_text(self, chat_id: str | int, text: str, markup: Markup | None = None) -> str | None:

@@ -33,6 +33,7 @@ class Catalogue:
     services: dict[int, Service]
     providers: dict[int, Provider]
     offers: dict[int, set[int]]  # service id -> provider ids
+    confirm_sms_cancel: bool = True  # "X" to a reminder asks "are you sure?" first
 
     def service_names(self) -> list[Named]:
         return [Named(s.id, (s.name, *s.synonyms)) for s in self.services.values()]
@@ -66,7 +67,7 @@ class Desk:
                 offers = {sid: {p.id for p in providers.values() if any(x.id == sid for x in p.services)}
                           for sid in services}
                 self._catalogue = (time.monotonic(), Catalogue(business.name, business.timezone, services,
-                                                               providers, offers))
+                                                               providers, offers, business.confirm_sms_cancel))
         return self._catalogue[1]
 
     def client(self, channel: str, sender: str, display_name: str | None, phone: str | None) -> Client:

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from core.conversation import booking_flow as booking
 from core.conversation import manage_flow as manage
+from core.conversation import reminder_flow as reminders
 from core.conversation.state import (
     ASK_NAME, ASK_SERVICE, ASK_WHEN, CONFIRM_CANCEL, CONFIRMING, IDLE, OFFER_WAITLIST, OFFERING, PICK_APPOINTMENT,
 )
@@ -28,6 +29,8 @@ def respond(turn: Turn) -> None:
     if turn.inbound.choice is not None:
         return on_choice(turn, turn.inbound.choice)
     heard = turn.heard
+    if reminders.letter(turn):
+        return None
     if heard.intent == "restart":
         turn.convo.reset()
         return turn.menu("OK, let's start again. What would you like to do?")
@@ -42,6 +45,12 @@ def on_choice(turn: Turn, value: str) -> None:
     convo = turn.convo
     if kind == "intent":
         return start_intent(turn, arg)
+    if kind == "remind":
+        action, _, appointment = arg.partition(":")
+        if action in reminders.ACTIONS and appointment.isdigit():
+            return reminders.act(turn, action, int(appointment))
+    if kind == "rebook" and arg.isdigit():
+        return reminders.rebook(turn, int(arg))
     if kind == "svc" and arg.isdigit():
         convo.service_id, convo.intent = int(arg), convo.intent or "book"
         return booking.advance(turn)

@@ -34,6 +34,7 @@ class Conversation:
     appointment_id: int | None = None   # the appointment being moved or cancelled
     choices: list[list[str]] = field(default_factory=list)  # last [label, value] pairs shown
     asked_name: bool = False
+    reminded: int | None = None         # the appointment the latest reminder was about ("C", "X", "R" answer it)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -47,6 +48,6 @@ class Conversation:
         return cls(**known)
 
     def reset(self) -> None:
-        """Forget the task at hand (not who they are)."""
-        fresh = Conversation()
+        """Forget the task at hand (not who they are, nor the latest reminder they may still answer)."""
+        fresh = Conversation(reminded=self.reminded)
         self.__dict__.update(fresh.__dict__)

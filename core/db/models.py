@@ -55,6 +55,9 @@ class Business(Base):
     cancellation_window_hours: Mapped[int] = mapped_column(Integer, default=24)
     hold_minutes: Mapped[int] = mapped_column(Integer, default=5)
     confirm_sms_cancel: Mapped[bool] = mapped_column(Boolean, default=True)
+    # No reminder or follow-up by SMS between these local times (in the client's zone); None: any time.
+    sms_quiet_start: Mapped[time | None] = mapped_column(Time, default=time(21, 0))
+    sms_quiet_end: Mapped[time | None] = mapped_column(Time, default=time(8, 0))
 
 
 class User(Base):
@@ -208,9 +211,15 @@ class AppointmentResource(Base):
 
 
 class Notification(Base):
-    """One message meant for one person; `dedupe_key` (appointment, version, kind) makes it once only."""
+    """One message meant for one person; `dedupe_key` (appointment, version, kind) makes it once only.
+
+    `status`: scheduled (waits for `due_at`), queued, sending (claimed by a worker), sent, retrying,
+    failed, skipped (nothing to send: stale, cancelled, no channel) or cancelled (a reminder removed).
+    `log` holds one entry per attempt and what came of it.
+    """
 
     __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_status_due", "status", "due_at"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id", ondelete="SET NULL"), index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -221,6 +230,10 @@ class Notification(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     external_id: Mapped[str | None] = mapped_column(String(128), index=True)
     error: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int | None] = mapped_column(Integer)  # the appointment's version it was made for
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    payload: Mapped[dict | None] = mapped_column(JSON, default=dict)
+    log: Mapped[list | None] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

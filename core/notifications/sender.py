@@ -5,7 +5,8 @@ renders the choices as numbered lines (see `bots/`).
 """
 from __future__ import annotations
 
-from typing import Protocol
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -28,6 +29,25 @@ class Sender(Protocol):
 
     def send(self, recipient: str, reply: Reply) -> str | None:
         """Send one reply to the channel's id for a person; return the platform's message id if it gives one."""
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file sent with a message, such as the .ics of an appointment."""
+
+    filename: str
+    content: bytes
+    mime_type: str = "application/octet-stream"
+
+
+@runtime_checkable
+class FileSender(Protocol):
+    """A sender whose channel can take a file as well (Telegram, Slack); SMS cannot."""
+
+    channel: str
+
+    def send_file(self, recipient: str, reply: Reply, attachment: Attachment) -> str | None:
+        """Send the reply with the file attached (or right after it); return the platform's message id."""
 
 
 class NoChannel(Exception):

@@ -6,13 +6,17 @@ with `{"ok": true, "result": ...}` or `{"ok": false, "error_code", "description"
 Every call is recorded (`calls`, `params(method)`). Switches: `retry_after_once()` answers the
 next call to a method with 429 and `retry_after`; `block(chat_id)` answers 403 Forbidden for a
 chat, as Telegram does when a person has blocked the bot. Like Telegram it refuses getUpdates
-while a webhook is set, and a second answer to the same callback query.
+while a webhook is set, and a second answer to the same callback query. A file upload
+(sendDocument) arrives as multipart/form-data; the file is recorded as
+`{"filename", "content"}` in the call's params.
 """
 from __future__ import annotations
 
 import itertools
 import json
 import threading
+from email.parser import BytesParser
+from email.policy import HTTP
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -122,6 +126,21 @@ class TelegramAPI:
         self.messages[(chat_id, message_id)] = message
         return message
 
+    def api_sendDocument(self, p: dict) -> dict:
+        document = p.get("document")
+        if not isinstance(document, dict) or not document.get("content"):
+            raise ApiError(400, "Bad Request: there is no document in the request")
+        chat_id, message_id = int(p["chat_id"]), next(self._ids)
+        message = {"message_id": message_id, "from": BOT_USER, "chat": {"id": chat_id, "type": "private"},
+                   "date": int(time.time()), "caption": p.get("caption"),
+                   "document": {"file_name": document["filename"], "file_id": f"DOC{message_id}",
+                                "file_unique_id": f"U{message_id}", "file_size": len(document["content"])}}
+        markup = p.get("reply_markup")
+        if isinstance(markup, dict) and "inline_keyboard" in markup:
+            message["reply_markup"] = markup
+        self.messages[(chat_id, message_id)] = message
+        return message
+
     def api_editMessageText(self, p: dict) -> dict:
         message = self._message(p)
         markup = p.get("reply_markup")
@@ -181,6 +200,17 @@ class TelegramAPI:
         return message
 
 
+def _multipart(content_type: str, body: bytes) -> dict:
+    """Form fields of a multipart/form-data body; a file becomes {"filename", "content"}."""
+    message = BytesParser(policy=HTTP).parsebytes(b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + body)
+    fields = {}
+    for part in message.iter_parts():
+        name, filename = part.get_param("name", header="content-disposition"), part.get_filename()
+        content = part.get_payload(decode=True)
+        fields[name] = {"filename": filename, "content": content} if filename else content.decode()
+    return {k: json.loads(v) if isinstance(v, str) and v[:1] in "{[" else v for k, v in fields.items()}
+
+
 def _decode(raw: dict[str, str]) -> dict:
     # The Bot API takes objects and arrays (reply_markup, commands) as JSON inside form fields.
     return {k: json.loads(v) if v[:1] in "{[" else v for k, v in raw.items()}
@@ -194,8 +224,11 @@ def _handler_for(api: TelegramAPI) -> type[BaseHTTPRequestHandler]:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             token, _, method = self.path.removeprefix("/bot").partition("/")
             kind = self.headers.get("Content-Type", "")
-            params = json.loads(body or b"{}") if kind.startswith("application/json") else \
-                _decode(dict(parse_qsl(body.decode(), keep_blank_values=True)))
+            if kind.startswith("multipart/form-data"):
+                params = _multipart(kind, body)
+            else:
+                params = json.loads(body or b"{}") if kind.startswith("application/json") else \
+                    _decode(dict(parse_qsl(body.decode(), keep_blank_values=True)))
             call = Call(method, params)
             try:
                 if token != api.token:

@@ -1,0 +1,144 @@
+"""Sending one notification: claim it, check it still stands, send it, record what happened.
+
+A job that fires late re-reads the appointment: another version, a cancelled appointment or
+a start already past means nothing is sent. A transient failure is recorded and raised again,
+for the job queue to retry with backoff; a permanent one (a blocked bot, an invalid number)
+is recorded as failed and not retried; so is the last transient one.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime
+from typing import Callable
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from core.booking.schedules import get_business
+from core.conversation.store import ConversationStore
+from core.db.models import ACTIVE_STATUSES, Notification, Provider
+from core.db.session import UnitOfWork
+from core.notifications import records, texts
+from core.notifications.ports import (
+    MAX_ATTEMPTS,
+    AgendaPoster,
+    Jobs,
+    notification_job_id,
+)
+from core.notifications.sender import FileSender, NoChannel, Outbox, SendFailed
+from core.notifications.timing import QuietHours, after_quiet, is_quiet
+
+log = logging.getLogger(__name__)
+QUIET_KINDS = ("reminder", "follow_up")  # what can wait for the morning on SMS
+
+
+class Skip(Exception):
+    """Nothing to send, and nothing to retry: the reason is recorded."""
+
+
+class Delivery:
+    def __init__(self, session_factory: sessionmaker[Session], outbox: Outbox, jobs: Jobs, *,
+                 clock: Callable[[], datetime], conversations: ConversationStore | None = None,
+                 agendas: AgendaPoster | None = None):
+        self.session_factory, self.outbox, self.jobs, self.clock = session_factory, outbox, jobs, clock
+        self.conversations, self.agendas = conversations, agendas
+
+    def deliver(self, notification_id: int) -> str:
+        """Send one notification if it is still to be sent; returns what happened ("sent", "skipped"...)."""
+        now = self.clock()
+        row = records.claim(self.session_factory, notification_id, now)
+        if row is None:
+            log.info("notification %s is not waiting to be sent (sent, taken or cancelled)", notification_id)
+            return "not claimed"
+        try:
+            outcome = self._send(row, now)
+        except Skip as skip:
+            records.record(self.session_factory, row.id, "skipped", str(skip), now)
+            return "skipped"
+        except SendFailed as exc:
+            if not exc.permanent and row.attempts < MAX_ATTEMPTS:
+                records.record(self.session_factory, row.id, "retrying", f"will retry: {exc}", now, error=str(exc))
+                raise
+            gave_up = "permanent failure" if exc.permanent else f"gave up after {row.attempts} attempts"
+            records.record(self.session_factory, row.id, "failed", f"{gave_up}: {exc}", now, error=str(exc))
+            if exc.permanent:
+                return "failed"
+            raise  # the job fails for good too, and shows in the queue's failed jobs
+        return outcome
+
+    def _send(self, row: Notification, now: datetime) -> str:
+        if row.kind == "agenda":
+            return self._agenda(row, now)
+        with UnitOfWork(self.session_factory) as uow:
+            facts = records.facts(uow.session, row.appointment_id)
+            business = get_business(uow.session)
+        _still_stands(row, facts, now)
+        if row.kind.startswith("provider_"):
+            return self._to_provider(row, facts, now)
+        try:
+            sender, recipient = self.outbox.route(row.user_id)
+        except NoChannel as exc:
+            raise Skip(str(exc)) from exc
+        if sender.channel == texts.SMS and row.kind in QUIET_KINDS:
+            quiet = QuietHours(business.sms_quiet_start, business.sms_quiet_end)
+            if is_quiet(now, facts.client_zone, quiet):
+                return self._defer(row, after_quiet(now, facts.client_zone, quiet), facts, now)
+        reply, attachment = texts.compose(row.kind, facts, sender.channel, now, row.payload or {})
+        if attachment is not None and isinstance(sender, FileSender):
+            external_id = sender.send_file(recipient, reply, attachment)
+        else:
+            external_id = sender.send(recipient, reply)
+        records.record(self.session_factory, row.id, "sent", f"sent by {sender.channel}", now,
+                       channel=sender.channel, external_id=external_id)
+        if row.kind == "reminder":
+            self._remember_reminder(sender.channel, recipient, facts.id)
+        return "sent"
+
+    def _to_provider(self, row: Notification, facts: texts.AppointmentFacts, now: datetime) -> str:
+        sender = self.outbox.senders.get("slack")
+        if sender is None or not facts.provider_slack:
+            raise Skip("the provider has no Slack to send to")
+        reply = texts.provider_note(facts, row.kind.removeprefix("provider_"), row.payload or {}, now)
+        external_id = sender.send(facts.provider_slack, reply)
+        records.record(self.session_factory, row.id, "sent", "sent by slack", now, channel="slack",
+                       external_id=external_id)
+        return "sent"
+
+    def _agenda(self, row: Notification, now: datetime) -> str:
+        payload = row.payload or {}
+        with UnitOfWork(self.session_factory) as uow:
+            provider = uow.session.get(Provider, payload.get("provider_id"))
+        if self.agendas is None or provider is None or not provider.slack_user_id or not provider.active:
+            raise Skip("no Slack to post the agenda to")
+        external_id = self.agendas.post_agenda(provider.id, provider.slack_user_id, date.fromisoformat(payload["day"]))
+        records.record(self.session_factory, row.id, "sent", "agenda posted to Slack", now, channel="slack",
+                       external_id=external_id)
+        return "sent"
+
+    def _defer(self, row: Notification, until: datetime, facts: texts.AppointmentFacts, now: datetime) -> str:
+        """SMS quiet hours: send when they end, unless a reminder would then come after the start."""
+        if row.kind == "reminder" and until >= facts.start:
+            raise Skip("SMS quiet hours last until the appointment starts")
+        round_ = (row.payload or {}).get("round", 0) + 1
+        records.record(self.session_factory, row.id, "scheduled", f"SMS quiet hours: moved to {until.isoformat()}",
+                       now, due_at=until, attempts=row.attempts - 1, payload={**(row.payload or {}), "round": round_})
+        self.jobs.enqueue_at(until, "deliver", row.id, job_id=notification_job_id(row.id, round_), retry=True)
+        return "deferred"
+
+    def _remember_reminder(self, channel: str, recipient: str, appointment_id: int) -> None:
+        """So that "C", "X" or "R" from the client answers this reminder."""
+        if self.conversations is None:
+            return
+        with self.conversations.locked(channel, recipient):
+            convo = self.conversations.load(channel, recipient)
+            convo.reminded = appointment_id
+            self.conversations.save(channel, recipient, convo)
+
+
+def _still_stands(row: Notification, facts: texts.AppointmentFacts | None, now: datetime) -> None:
+    if facts is None:
+        raise Skip("the appointment no longer exists")
+    if row.version is not None and facts.version != row.version:
+        raise Skip(f"stale: the appointment is at version {facts.version}, this was for version {row.version}")
+    if row.kind == "reminder" and (facts.status not in ACTIVE_STATUSES or facts.start <= now):
+        raise Skip(f"the appointment is {facts.status} or has started")
+

@@ -1,0 +1,167 @@
+"""From booking events to notifications: what to tell whom, and when the reminders are due.
+
+`EventRelay` runs in the request: it only enqueues one job per event. The worker's `Planner`
+then reads the appointment as it is now, makes the rows (unique by key) and their jobs:
+a notice for the client at once, a note for the provider, and the reminders of the current
+version. Reminders of an older version, or of an appointment no longer active, are cancelled
+(their jobs removed); a job that fires anyway finds a stale version and sends nothing.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Callable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from core.booking import events
+from core.booking.schedules import get_business
+from core.db.models import (
+    ACTIVE_STATUSES,
+    Appointment,
+    AuditEntry,
+    Notification,
+    Provider,
+    User,
+)
+from core.db.session import UnitOfWork
+from core.notifications.ports import Jobs, notification_job_id
+from core.notifications.records import ensure
+from core.notifications.sender import NoChannel, Outbox
+from core.notifications.timing import (
+    QuietHours,
+    after_quiet,
+    offset_label,
+    reminder_due,
+)
+
+log = logging.getLogger(__name__)
+EVENT_KINDS = {events.AppointmentBooked: "booked", events.AppointmentMoved: "moved",
+               events.AppointmentCancelled: "cancelled", events.AppointmentStatusChanged: "status"}
+STATUS_NOTICE = {"no_show": "no_show", "completed": "follow_up"}
+
+
+class EventRelay:
+    """`BookingService.publish`: hands each event to the worker. Never fails the booking that caused it."""
+
+    def __init__(self, jobs: Jobs):
+        self.jobs = jobs
+
+    def __call__(self, published: list) -> None:
+        for event in published:
+            kind = EVENT_KINDS.get(type(event))
+            if kind is None:
+                continue
+            extra = {"previous_start": event.previous_start.isoformat()} if kind == "moved" else \
+                {"status": event.status} if kind == "status" else {}
+            try:
+                self.jobs.enqueue("event", kind, event.appointment_id, event.version, extra,
+                                  job_id=f"slotline-event-{event.appointment_id}-v{event.version}")
+            except Exception:  # noqa: BLE001 - the booking is committed; its notices are what is lost
+                log.exception("could not queue the %s event of appointment %s", kind, event.appointment_id)
+
+
+class Planner:
+    def __init__(self, session_factory: sessionmaker[Session], jobs: Jobs, outbox: Outbox, *,
+                 offsets: list[timedelta], clock: Callable[[], datetime]):
+        self.session_factory, self.jobs, self.outbox = session_factory, jobs, outbox
+        self.offsets, self.clock = offsets, clock
+
+    def on_event(self, kind: str, appointment_id: int, version: int, extra: dict | None = None) -> list[int]:
+        """Plan what an event calls for; returns the ids of the notices queued now."""
+        extra = extra or {}
+        self.sync_reminders(appointment_id)
+        queued = []
+        with UnitOfWork(self.session_factory, write=True) as uow:
+            s = uow.session
+            appt = s.get(Appointment, appointment_id)
+            if appt is None:
+                return []
+            actor = _actor(s, appointment_id, version)
+            for notice, user_id, channel in self._notices(s, kind, appt, actor, extra):
+                row, made = ensure(s, key=f"appt:{appointment_id}:v{version}:{notice}", kind=notice, status="queued",
+                                   appointment_id=appointment_id, user_id=user_id, version=version, channel=channel,
+                                   payload=extra)
+                if made:
+                    queued.append(row.id)
+            uow.commit()
+        for notification_id in queued:
+            self.jobs.enqueue("deliver", notification_id, job_id=notification_job_id(notification_id), retry=True)
+        return queued
+
+    def _notices(self, s: Session, kind: str, appt: Appointment, actor: str, extra: dict):
+        """(notification kind, user, channel) for each message the event calls for."""
+        client_channel = self._channel(appt.client_id)
+        if kind == "booked":
+            yield "confirmation", appt.client_id, ""
+        elif kind == "moved" and not (actor == "client" and client_channel == "sms"):
+            yield "moved", appt.client_id, ""  # a client who moved it by text was just told so
+        elif kind == "cancelled" and actor not in ("client", "provider"):
+            yield "cancelled", appt.client_id, ""  # the chat, or the provider's own note, told them already
+        elif kind == "status" and extra.get("status") in STATUS_NOTICE:
+            yield STATUS_NOTICE[extra["status"]], appt.client_id, ""
+        if kind in ("moved", "cancelled") and actor == "client":
+            provider = s.get(Provider, appt.provider_id)
+            if provider is not None and provider.slack_user_id:
+                yield f"provider_{kind}", provider.user_id, "slack"
+
+    def sync_reminders(self, appointment_id: int) -> None:
+        """Make the appointment's pending reminders exactly those of its current version."""
+        now = self.clock()
+        with UnitOfWork(self.session_factory, write=True) as uow:
+            s = uow.session
+            appt = s.get(Appointment, appointment_id)
+            active = appt is not None and appt.status in ACTIVE_STATUSES
+            pending = list(s.scalars(select(Notification).where(
+                Notification.appointment_id == appointment_id, Notification.kind == "reminder",
+                Notification.status == "scheduled")))
+            dropped = [row for row in pending if not active or row.version != appt.version]
+            for row in dropped:
+                row.status = "cancelled"
+                row.log = [*(row.log or []), {"at": now.isoformat(), "status": "cancelled",
+                                              "outcome": "the appointment changed or was cancelled"}]
+            due = self._plan(s, appt, now) if active else []
+            uow.commit()
+        for row in dropped:
+            self.jobs.cancel(notification_job_id(row.id, (row.payload or {}).get("round", 0)))
+        for row in due:
+            self.jobs.enqueue_at(row.due_at, "deliver", row.id, retry=True,
+                                 job_id=notification_job_id(row.id, (row.payload or {}).get("round", 0)))
+
+    def _plan(self, s: Session, appt: Appointment, now: datetime) -> list[Notification]:
+        client = s.get(User, appt.client_id)
+        business = get_business(s)
+        zone = client.timezone or business.timezone
+        quiet = QuietHours(business.sms_quiet_start, business.sms_quiet_end)
+        by_sms = self._channel(appt.client_id) == "sms"
+        rows = []
+        for offset in self.offsets:
+            due = reminder_due(appt.start_at, offset)
+            if by_sms:
+                due = after_quiet(due, zone, quiet)
+            if due <= now or due >= appt.start_at:
+                continue  # never a reminder in the past, nor one pushed past the start
+            row, _made = ensure(s, key=f"appt:{appt.id}:v{appt.version}:reminder:{offset_label(offset)}",
+                                kind="reminder", status="scheduled", appointment_id=appt.id, user_id=appt.client_id,
+                                version=appt.version, due_at=due, payload={"offset": offset_label(offset)})
+            if row.status == "scheduled":
+                rows.append(row)
+        return rows
+
+    def _channel(self, user_id: int) -> str | None:
+        try:
+            return self.outbox.route(user_id)[0].channel
+        except NoChannel:
+            return None
+
+
+def _actor(s: Session, appointment_id: int, version: int) -> str:
+    """Who made the change that gave the appointment this version (from the audit log)."""
+    entries = s.scalars(select(AuditEntry).where(AuditEntry.entity == "appointment",
+                                                 AuditEntry.entity_id == appointment_id)
+                        .order_by(AuditEntry.id.desc()).limit(20))
+    for entry in entries:
+        if (entry.details or {}).get("version") == version:
+            return entry.actor
+    return "unknown"

@@ -1,0 +1,38 @@
+"""What notifications need from outside the core: a job queue with a clock, and a way to post an agenda.
+
+The queue is RQ in production (`worker.RqJobs`); the core names jobs by a short name
+("event", "deliver", "agenda_tick") and never imports RQ.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Protocol
+
+# Transient failures are retried after these many seconds (RQ `Retry`): 30 s, 2 min, 8 min, 32 min.
+RETRY_BACKOFF = (30, 120, 480, 1920)
+MAX_ATTEMPTS = 1 + len(RETRY_BACKOFF)
+
+
+class Jobs(Protocol):
+    """Runs named jobs now or at an instant; a job id names one job, so enqueueing it again replaces it."""
+
+    def enqueue(self, name: str, *args, job_id: str, retry: bool = False) -> None:
+        """Run `name(*args)` as soon as a worker is free; `retry` retries transient failures with backoff."""
+
+    def enqueue_at(self, when: datetime, name: str, *args, job_id: str, retry: bool = False) -> None:
+        """Run `name(*args)` at `when` (aware, any zone)."""
+
+    def cancel(self, job_id: str) -> None:
+        """Forget a job that has not run yet; nothing happens if there is none."""
+
+
+class AgendaPoster(Protocol):
+    """Posts a provider's agenda for one day where they work (a Slack DM with the agenda's buttons)."""
+
+    def post_agenda(self, provider_id: int, slack_user_id: str, day: date) -> str | None:
+        """Post it; return the platform's message id. Raises `SendFailed`."""
+
+
+def notification_job_id(notification_id: int, round_: int = 0) -> str:
+    """The RQ job id that delivers one notification (a later round after a deferral or a requeue)."""
+    return f"slotline-n{notification_id}" + (f"-r{round_}" if round_ else "")

@@ -1,0 +1,99 @@
+"""What each notification says, per channel: buttons where the channel has them, letters on SMS.
+
+Times are shown in the reader's zone with the zone named. A confirmation (or a move) carries
+the appointment's .ics where the channel can take a file.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from core.conversation.messages import Choice, Reply
+from core.conversation.render import clock, day_label, when, zone_label
+from core.notifications.calendar import CalendarEntry, ics
+from core.notifications.sender import Attachment
+
+SMS = "sms"
+SMS_ACTIONS = "Reply C to confirm, X to cancel, R to move."  # never the bare word CANCEL: it opts out
+
+
+@dataclass(frozen=True)
+class AppointmentFacts:
+    """An appointment as a notification describes it, read when the notification is sent."""
+
+    id: int
+    version: int
+    status: str
+    start: datetime
+    end: datetime
+    code: str
+    service: str
+    provider: str
+    provider_zone: str
+    provider_slack: str | None
+    client_id: int
+    client_name: str
+    client_zone: str
+    business: str
+
+    def at(self, now: datetime, zone: str | None = None) -> str:
+        zone = zone or self.client_zone
+        return f"{when(self.start, zone, now)} {zone_label(zone)}"
+
+
+def compose(kind: str, facts: AppointmentFacts, channel: str, now: datetime,
+            payload: dict) -> tuple[Reply, Attachment | None]:
+    """The message for the client and, where it helps, the .ics to go with it."""
+    what = f"{facts.service} with {facts.provider}"
+    if kind == "confirmation":
+        text = f"Booked: {what}, {facts.at(now)}. Your confirmation code is {facts.code}."
+        return Reply(text), calendar_file(facts, now)
+    if kind == "moved":
+        was = payload.get("previous_start")
+        before = f" (was {when(datetime.fromisoformat(was), facts.client_zone, now)})" if was else ""
+        return Reply(f"Moved: your {what} is now {facts.at(now)}{before}."), calendar_file(facts, now)
+    if kind == "cancelled":
+        return Reply(f"Cancelled: your {what}, {facts.at(now)}. Message me whenever you'd like to book again.",
+                     _choices(channel, ("Book another time", "intent:book"))), None
+    if kind == "no_show":
+        return Reply(f"We missed you at your {what}, {facts.at(now)}. Would you like to book another time?",
+                     _choices(channel, ("Book again", f"rebook:{facts.id}"))), None
+    if kind == "follow_up":
+        text = f"Thanks for visiting {facts.business}! We hope you enjoyed your {facts.service}."
+        if channel == SMS:
+            return Reply(f"{text} To book again, just text \"book a {facts.service.lower()}\"."), None
+        return Reply(text + " Book your next one in one tap:",
+                     (Choice(f"Book another {facts.service.lower()}", f"rebook:{facts.id}"),)), None
+    if kind == "reminder":
+        return reminder(facts, channel, now), None
+    raise ValueError(f"no text for a {kind!r} notification")
+
+
+def reminder(facts: AppointmentFacts, channel: str, now: datetime) -> Reply:
+    text = f"Reminder: your {facts.service} with {facts.provider} is {facts.at(now)}."
+    if channel == SMS:
+        return Reply(f"{text} {SMS_ACTIONS}")
+    return Reply(text, (Choice("Confirm", f"remind:confirm:{facts.id}"), Choice("Cancel", f"remind:cancel:{facts.id}"),
+                        Choice("Move", f"remind:move:{facts.id}")))
+
+
+def provider_note(facts: AppointmentFacts, kind: str, payload: dict, now: datetime) -> Reply:
+    """For the provider, in their zone: a client cancelled or moved."""
+    zone = facts.provider_zone
+    at = f"{day_label(facts.start, zone, now)} at {clock(facts.start, zone)} ({zone_label(zone)})"
+    if kind == "cancelled":
+        return Reply(f"{facts.client_name} cancelled their {facts.service} on {at}. The time is free again.")
+    was = payload.get("previous_start")
+    before = f" from {day_label(datetime.fromisoformat(was), zone, now)} at " \
+             f"{clock(datetime.fromisoformat(was), zone)}" if was else ""
+    return Reply(f"{facts.client_name} moved their {facts.service}{before} to {at}.")
+
+
+def calendar_file(facts: AppointmentFacts, now: datetime) -> Attachment:
+    return ics(CalendarEntry(facts.id, facts.version, facts.start, facts.end, f"{facts.service} with {facts.provider}",
+                             facts.business, f"Confirmation code {facts.code}. Booked with Slotline."), now=now)
+
+
+def _choices(channel: str, *pairs: tuple[str, str]) -> tuple[Choice, ...]:
+    # On SMS a numbered line could only be answered inside a conversation; a sentence says enough.
+    return () if channel == SMS else tuple(Choice(label, value) for label, value in pairs)
