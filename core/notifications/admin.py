@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from core.booking.errors import NotFound
 from core.db.models import Notification
 from core.db.session import UnitOfWork
-from core.notifications.ports import Jobs, notification_job_id
+from core.notifications.ports import Jobs, deliver_now, notification_job_id
 
 # A claim this old without an outcome: the worker died mid-send, so whether it went out is unknown.
 STUCK_AFTER = timedelta(minutes=15)
@@ -41,5 +41,5 @@ def requeue(session_factory: sessionmaker[Session], jobs: Jobs, notification_id:
         row.updated_at = now
         uow.commit()
     jobs.cancel(old)
-    jobs.enqueue("deliver", row.id, job_id=notification_job_id(row.id, round_), retry=True)
+    deliver_now(jobs, [row.id], round_)
     return row

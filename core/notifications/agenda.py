@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from core.db.models import Provider
 from core.db.session import UnitOfWork
-from core.notifications.ports import Jobs, notification_job_id
+from core.notifications.ports import Jobs, deliver_now
 from core.notifications.records import ensure
 
 TICK = timedelta(minutes=5)
@@ -45,8 +45,7 @@ class Agendas:
                 if made:
                     queued.append(row.id)
             uow.commit()
-        for notification_id in queued:
-            self.jobs.enqueue("deliver", notification_id, job_id=notification_job_id(notification_id), retry=True)
+        deliver_now(self.jobs, queued)
         return queued
 
 

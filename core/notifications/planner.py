@@ -26,7 +26,7 @@ from core.db.models import (
     User,
 )
 from core.db.session import UnitOfWork
-from core.notifications.ports import Jobs, notification_job_id
+from core.notifications.ports import Jobs, deliver_now, notification_job_id
 from core.notifications.records import ensure
 from core.notifications.sender import NoChannel, Outbox
 from core.notifications.timing import (
@@ -86,8 +86,7 @@ class Planner:
                 if made:
                     queued.append(row.id)
             uow.commit()
-        for notification_id in queued:
-            self.jobs.enqueue("deliver", notification_id, job_id=notification_job_id(notification_id), retry=True)
+        deliver_now(self.jobs, queued)
         return queued
 
     def _notices(self, s: Session, kind: str, appt: Appointment, actor: str, extra: dict):

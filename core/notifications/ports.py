@@ -36,3 +36,9 @@ class AgendaPoster(Protocol):
 def notification_job_id(notification_id: int, round_: int = 0) -> str:
     """The RQ job id that delivers one notification (a later round after a deferral or a requeue)."""
     return f"slotline-n{notification_id}" + (f"-r{round_}" if round_ else "")
+
+
+def deliver_now(jobs: Jobs, notification_ids: list[int], round_: int = 0) -> None:
+    """Queue the delivery of each notification at once, retried on transient failures."""
+    for notification_id in notification_ids:
+        jobs.enqueue("deliver", notification_id, job_id=notification_job_id(notification_id, round_), retry=True)
