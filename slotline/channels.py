@@ -1,15 +1,28 @@
-"""The outbound side of each configured channel, for the Outbox (web chat has none: it only answers)."""
+"""The outbound side of each channel, for the Outbox: the web chat's inbox, and each configured platform."""
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+
+from redis import Redis
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.settings import Settings
+from core.booking.service import utcnow
 from core.notifications.sender import Sender
 
 
-def build_senders(settings: Settings, session_factory: sessionmaker[Session]) -> dict[str, Sender]:
-    """A sender per channel whose settings are present; channels without them are simply not reachable."""
+def build_senders(settings: Settings, session_factory: sessionmaker[Session], redis: Redis | None, *,
+                  clock: Callable[[], datetime] = utcnow) -> dict[str, Sender]:
+    """A sender per channel whose settings are present; channels without them are simply not reachable.
+
+    The web chat is always on: with Redis, what the worker sends to a web chat session waits in
+    that session's inbox for the page to pick up (see `bots.webchat`)."""
     senders: dict[str, Sender] = {}
+    if redis is not None:
+        from bots.webchat import WebChatSender
+
+        senders["web"] = WebChatSender.on(redis, clock=clock)
     if settings.telegram_bot_token:
         from bots.telegram import TelegramSender
 

@@ -10,10 +10,11 @@ from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
+from sqlalchemy import delete
 
 from core.booking import catalog
 from core.booking.commands import Book
-from core.db.models import Provider, TimeOff, User
+from core.db.models import ChannelIdentity, Provider, TimeOff, User
 from core.db.session import UnitOfWork
 from tests.chat_helpers import appointments, clock_fixture, salon_fixture  # noqa: F401  (fixtures)
 from tests.doubles.slack_api import (  # noqa: F401  (fixtures)
@@ -91,7 +92,19 @@ def test_running_late_tells_a_slack_client_over_slack(slack, slack_api, day):
     slack_api.wait_for("response_url", containing="I told Client 0 on Slack.")
 
 
-def test_running_late_for_a_client_slotline_cannot_reach_is_said_to_the_provider(slack, slack_api, day):
+def test_running_late_for_a_web_chat_client_waits_in_their_web_chat(slack, slack_api, day, slack_container):
+    slack.click(SAM, agenda(slack, slack_api), "Running late", value=day.afternoon.id)
+    slack.submit(SAM, slack_api.wait_for("views.open"), {"minutes": "15"})
+    slack_api.wait_for("response_url", containing="I told Client 1 on the web chat.")
+    [told], _ = slack_container.senders["web"].inbox.read("web-session-1")  # the page polls it
+    assert "Sam is running about 15 minutes late for your Haircut" in told["text"]
+
+
+def test_running_late_for_a_client_slotline_cannot_reach_is_said_to_the_provider(slack, slack_api, day,
+                                                                                  session_factory, salon):
+    with UnitOfWork(session_factory, write=True) as uow:  # booked for them by the API: no channel at all
+        uow.session.execute(delete(ChannelIdentity).where(ChannelIdentity.user_id == salon.clients[1]))
+        uow.commit()
     slack.click(SAM, agenda(slack, slack_api), "Running late", value=day.afternoon.id)
     slack.submit(SAM, slack_api.wait_for("views.open"), {"minutes": "15"})
     slack_api.wait_for("response_url", containing="I couldn't tell Client 1")

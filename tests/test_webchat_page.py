@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 import uvicorn
 
+from core.conversation.messages import Choice, Reply
+from core.notifications.sender import Attachment
 from tests.chat_helpers import (  # noqa: F401  (fixtures)
     appointments, clock_fixture, container_fixture, salon_fixture, user_named, web_fixture,
 )
@@ -191,6 +193,46 @@ def test_whole_booking_on_a_phone(chromium, live_app, session_factory, salon, re
     expect(log.locator("li li").last).to_be_in_viewport()
     screenshot(page, f"webchat-appointments-360px-{request.node.callspec.id}.png")
     assert errors == [] and shot.stat().st_size > 10_000
+
+
+POLL_MS = 3000  # how often the page asks for the inbox (webhooks/static/chat.js)
+
+
+@ONLY_SQLITE
+def test_what_the_worker_sends_later_appears_on_the_open_page(chromium, live_app, container, session_factory, salon):
+    page, posted, errors = open_page(chromium, f"{live_app}/chat", **PHONE)
+    polls: list[str] = []
+    page.on("request", lambda r: polls.append(r.url) if "/inbox?after=" in r.url else None)
+    log = page.get_by_role("log")
+    book_haircut_tomorrow_at_4(page)
+    [row] = appointments(session_factory)
+    session = page.evaluate("localStorage.getItem('slotline.chat.session')")
+
+    web = container.senders["web"]  # what the worker's Outbox uses for a web chat client
+    web.send_file(session, Reply(f"Booked: Haircut with Sam. Your confirmation code is {row.confirmation_code}."),
+                  Attachment("appointment.ics", b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n", "text/calendar"))
+    web.send(session, Reply("Reminder: your Haircut with Sam is tomorrow (Tue 1 Dec) at 16:00 London time.",
+                            (Choice("Confirm", f"remind:confirm:{row.id}"), Choice("Cancel", f"remind:cancel:{row.id}"),
+                             Choice("Move", f"remind:move:{row.id}"))))
+    reminder = log.locator("li.msg-bot", has_text="Reminder: your Haircut with Sam")
+    expect(reminder).to_have_count(1, timeout=POLL_MS + 2000)  # within the poll interval
+    expect(log.locator("li.msg-bot").last).to_contain_text("Reminder: your Haircut with Sam")  # in order
+    calendar = page.get_by_role("link", name="Add to my calendar (appointment.ics)")
+    expect(calendar).to_have_attribute("href", f"{live_app}/api/v1/chat/{session}/inbox/1/file")
+    expect(calendar).to_have_attribute("download", "appointment.ics")
+    screenshot(page, "webchat-reminder.png")
+
+    button(page, "Confirm").tap()  # the reminder's buttons post to the chat as any other choice
+    expect(log).to_contain_text("Thanks, you're confirmed: Haircut with Sam, tomorrow (Tue 1 Dec) at 16:00")
+    assert posted[-1] == {"session": session, "choice": f"remind:confirm:{row.id}",
+                          "messageId": posted[-1]["messageId"]}
+    expect(button(page, "Move")).to_be_disabled()
+
+    page.reload()  # the last id seen is remembered: nothing arrives twice
+    expect(log).to_contain_text("Thanks, you're confirmed")
+    page.wait_for_timeout(POLL_MS + 500)
+    expect(reminder).to_have_count(1)
+    assert polls[-1].endswith("/inbox?after=2") and errors == []
 
 
 @ONLY_SQLITE

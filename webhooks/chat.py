@@ -1,16 +1,26 @@
-"""`POST /api/v1/chat`: the web chat (and the way tests drive whole conversations). Public: no token."""
+"""The web chat API (and the way tests drive whole conversations). Public: no token.
+
+`POST /api/v1/chat` answers a message; `GET /api/v1/chat/{session}/inbox` holds what the
+worker sent the session since (confirmations, reminders), which the page polls.
+"""
 from __future__ import annotations
 
+import logging
+import re
+from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, status
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from fastapi import APIRouter, HTTPException, Path, Query, Response, status
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from redis.exceptions import RedisError
 
 from bots import webchat
+from bots.webchat import WebChatInbox, WebChatSender
 from webhooks.deps import ContainerDep
 
+log = logging.getLogger(__name__)
 router = APIRouter(tags=["chat"])
-SESSION = r"^[A-Za-z0-9_.:-]{1,128}$"
+SESSION = webchat.SESSION_PATTERN
 
 
 class ChatIn(BaseModel):
@@ -53,3 +63,81 @@ def chat(body: ChatIn, container: ContainerDep) -> dict:
     except TimeoutError as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, f"{exc}; please send it again") from exc
     return webchat.render(replies)
+
+
+class FileOut(BaseModel):
+    name: str
+    type: str
+    url: str = Field(description="where to download it, relative to this API's base (`api/v1/chat/...`)")
+
+
+class InboxMessage(BaseModel):
+    id: int = Field(description="increases with every message to the session; ask for those `after` it")
+    text: str
+    choices: list[ChoiceOut]
+    at: datetime = Field(description="when it was sent (UTC)")
+    file: FileOut | None = Field(default=None, description="a file sent with it, such as the appointment's .ics")
+
+
+class InboxOut(BaseModel):
+    messages: list[InboxMessage]
+    last: int = Field(description="the newest id sent to this session (0 if none): the next `after`")
+
+
+SessionPath = Annotated[str, Path(pattern=SESSION, description="the browser's own conversation id")]
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+def _inbox(container) -> WebChatInbox:
+    sender = container.senders.get(webchat.CHANNEL)
+    if not isinstance(sender, WebChatSender):
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "the chat inbox needs Redis, which is not configured")
+    return sender.inbox
+
+
+@router.get("/api/v1/chat/{session}/inbox", response_model=InboxOut)
+def inbox(session: SessionPath, container: ContainerDep, response: Response,
+          after: Annotated[int, Query(ge=0, le=2**53, description="the last id already seen (0: everything)")] = 0
+          ) -> InboxOut:
+    """What the assistant sent this session since `after`, out of band: confirmations, reminders with
+    their Confirm / Cancel / Move choices. Replies to `POST /api/v1/chat` are never repeated here.
+    The page polls it; a choice is answered by posting it to `POST /api/v1/chat` as usual."""
+    store = _inbox(container)
+    try:
+        raw, last = store.read(session, after)
+    except RedisError as exc:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "the chat inbox is unavailable for a moment; "
+                                                                 "please ask again") from exc
+    messages = []
+    for item in raw:
+        try:
+            message = InboxMessage.model_validate({**item, "file": None})
+        except ValidationError:
+            log.warning("skipping an unreadable web chat inbox message for %s", session)
+            continue
+        file = item.get("file")
+        if isinstance(file, dict):
+            message.file = FileOut(name=str(file.get("name") or "file"), type=str(file.get("type") or ""),
+                                   url=f"api/v1/chat/{session}/inbox/{message.id}/file")
+        messages.append(message)
+    response.headers.update(NO_STORE)
+    return InboxOut(messages=messages, last=last)
+
+
+@router.get("/api/v1/chat/{session}/inbox/{message_id}/file", response_class=Response,
+            responses={200: {"content": {"text/calendar": {}}, "description": "the file, as a download"}})
+def inbox_file(session: SessionPath, message_id: Annotated[int, Path(ge=1, le=2**53)],
+               container: ContainerDep) -> Response:
+    """The file sent with an inbox message (the appointment's .ics), for a few days after it was sent."""
+    store = _inbox(container)
+    try:
+        attachment = store.file(session, message_id)
+    except RedisError as exc:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "the chat inbox is unavailable for a moment; "
+                                                                 "please ask again") from exc
+    if attachment is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no file with that message (or it has expired)")
+    name = re.sub(r"[^A-Za-z0-9._-]", "_", attachment.filename) or "file"
+    return Response(attachment.content, media_type=attachment.mime_type,
+                    headers={**NO_STORE, "Content-Disposition": f'attachment; filename="{name}"',
+                             "X-Content-Type-Options": "nosniff"})

@@ -3,6 +3,12 @@
  * Talks to POST api/v1/chat on this page's own origin. The session id lives in localStorage
  * so the conversation (and "my appointments") survive a reload; every message carries a
  * messageId that a retry sends again, so a retried message is answered once at most.
+ *
+ * What the assistant sends later, on its own (a confirmation, a reminder with Confirm / Cancel /
+ * Move), waits in the session's inbox: the page polls GET api/v1/chat/{session}/inbox every few
+ * seconds while it is open and shown (every 15 s after ten quiet minutes, and at once when it
+ * regains focus), shows what arrives as the assistant's messages, and remembers the last id
+ * seen so a reload does not repeat them.
  */
 (function () {
   "use strict";
@@ -12,6 +18,11 @@
   var HISTORY_KEY = "slotline.chat.history";
   var MAX_HISTORY = 60;
   var HISTORY_TTL_MS = 24 * 3600 * 1000; // the server forgets a quiet conversation after a day too
+  var INBOX_KEY = "slotline.chat.inbox";
+  var POLL_MS = 3000;       // while the conversation is going on
+  var IDLE_POLL_MS = 15000; // after a quiet while (a reminder may be a day away); focus asks at once
+  var IDLE_AFTER_MS = 10 * 60 * 1000;
+  var MAX_POLL_MS = 60000; // after failures, ask less and less often, up to once a minute
   var BULLET = /^\s*[•*-]\s+(.*)$/;
 
   var embed = new URLSearchParams(location.search).get("embed") === "1";
@@ -27,6 +38,14 @@
   var sendButton = document.getElementById("chat-send");
   var statusLine = document.getElementById("chat-status");
   var closeButton = document.getElementById("chat-close");
+
+  var INBOX = API + "/" + encodeURIComponent(session) + "/inbox";
+  var inboxLast = loadInboxLast();
+  var polling = false;
+  var pollStopped = false;
+  var pollFailures = 0;
+  var pollTimer = null;
+  var lastActivity = Date.now();
 
   store.set(SESSION_KEY, session);
 
@@ -61,6 +80,14 @@
       if (saved && saved.session === session && Date.now() - saved.at < HISTORY_TTL_MS) return saved.entries;
     } catch (e) { /* unreadable: start afresh */ }
     return [];
+  }
+
+  function loadInboxLast() {
+    try {
+      var saved = JSON.parse(store.get(INBOX_KEY) || "null");
+      if (saved && saved.session === session && typeof saved.last === "number") return saved.last;
+    } catch (e) { /* unreadable: ask for everything, the inbox only holds a few days */ }
+    return 0;
   }
 
   function saveHistory() {
@@ -98,6 +125,7 @@
     bubble.className = "bubble";
     renderText(bubble, entry.text);
     if (entry.who === "me") item.insertBefore(label("You said:"), bubble);
+    if (entry.file) bubble.appendChild(renderFile(entry.file));
     if (entry.choices && entry.choices.length) item.appendChild(renderChoices(entry));
     return append(item);
   }
@@ -107,6 +135,16 @@
     span.className = "visually-hidden";
     span.textContent = text;
     return span;
+  }
+
+  function renderFile(file) {
+    var line = document.createElement("p");
+    line.className = "file";
+    var link = line.appendChild(document.createElement("a"));
+    link.href = new URL(file.url, document.baseURI).href;
+    link.setAttribute("download", file.name);
+    link.textContent = /calendar/.test(file.type || "") ? "Add to my calendar (" + file.name + ")" : "Download " + file.name;
+    return line;
   }
 
   function renderChoices(entry) {
@@ -136,6 +174,7 @@
   function scrollToEnd() { log.scrollTop = log.scrollHeight; pinned = true; }
 
   function add(entry) {
+    lastActivity = Date.now();
     history.push(entry);
     saveHistory();
     return renderEntry(entry);
@@ -240,6 +279,59 @@
     statusLine.classList.toggle("typing", on);
   }
 
+  // --- The inbox: what the assistant sends later, on its own ------------------------------
+
+  function poll() {
+    if (polling || pollStopped) return;
+    clearTimeout(pollTimer);
+    polling = true;
+    fetch(INBOX + "?after=" + inboxLast, {
+      headers: { "Accept": "application/json" }, credentials: "same-origin", cache: "no-store"
+    }).then(function (response) {
+      if (response.status === 404 || response.status === 422) pollStopped = true; // no inbox for us here
+      return response.ok ? response.json() : null;
+    }).then(function (data) {
+      if (data && Array.isArray(data.messages) && typeof data.last === "number") {
+        delivered(data);
+        pollFailures = 0;
+      } else {
+        pollFailures += 1;
+      }
+    }, function () {
+      pollFailures += 1; // offline for a moment: ask again later, quietly
+    }).then(function () {
+      polling = false;
+      schedulePoll();
+    });
+  }
+
+  function delivered(data) {
+    data.messages.forEach(function (message) {
+      if (!message || typeof message.text !== "string") return;
+      var entry = { who: "bot", text: message.text, choices: message.choices || [], inbox: message.id };
+      if (message.file && typeof message.file.url === "string") {
+        entry.file = { name: String(message.file.name || "file"), type: String(message.file.type || ""),
+                       url: message.file.url };
+      }
+      add(entry);
+    });
+    inboxLast = data.last;
+    store.set(INBOX_KEY, JSON.stringify({ session: session, last: inboxLast }));
+  }
+
+  function schedulePoll() {
+    clearTimeout(pollTimer);
+    if (pollStopped || document.visibilityState === "hidden") return; // back on show: polled at once
+    var every = Date.now() - lastActivity < IDLE_AFTER_MS ? POLL_MS : IDLE_POLL_MS;
+    var wait = Math.min(every * Math.pow(2, pollFailures), MAX_POLL_MS);
+    pollTimer = setTimeout(poll, wait);
+  }
+
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible") poll(); else clearTimeout(pollTimer);
+  });
+  window.addEventListener("focus", poll);
+
   // --- Wiring ------------------------------------------------------------------------------
 
   form.addEventListener("submit", function (event) {
@@ -273,4 +365,5 @@
 
   history.forEach(renderEntry);
   if (!history.length) deliver({ body: { text: "hello" }, fromChoice: false }); // the business's greeting
+  poll();
 })();
