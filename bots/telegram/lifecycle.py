@@ -101,11 +101,9 @@ async def _poll(settings: Settings, channel: TelegramChannel, max_updates: int |
 
 
 def _stop_on_sigterm(stop: asyncio.Event) -> None:
+    # Signal handlers can only be set from the main thread (Slotline runs on Unix, where this works).
     if threading.current_thread() is threading.main_thread():
-        try:
-            asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
-        except NotImplementedError:  # Windows: Ctrl-C still stops it
-            pass
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
 
 
 def _run(coro: Coroutine[Any, Any, T]) -> T:
