@@ -31,10 +31,9 @@ PROBLEMS = (Refused, BookingError)
 def register(app: AsyncApp, desk: ProviderDesk) -> None:
     @app.command("/agenda")
     async def agenda_command(ack, command: dict, client: AsyncWebClient, respond) -> None:
-        await ack()
-        provider = await recognise(client, desk, command["user_id"])
+        provider = await provider_for_command(ack, command, client, desk, respond)
         if provider is None:
-            return await respond(NOT_A_PROVIDER)
+            return
         try:
             day = await asyncio.to_thread(desk.day_named, provider, command.get("text") or "")
         except Refused as exc:
@@ -44,10 +43,9 @@ def register(app: AsyncApp, desk: ProviderDesk) -> None:
 
     @app.command("/block")
     async def block_command(ack, command: dict, client: AsyncWebClient, respond) -> None:
-        await ack()
-        provider = await recognise(client, desk, command["user_id"])
+        provider = await provider_for_command(ack, command, client, desk, respond)
         if provider is None:
-            return await respond(NOT_A_PROVIDER)
+            return
         try:
             text = await asyncio.to_thread(desk.block, provider, command.get("text") or "")
         except PROBLEMS as exc:
@@ -103,6 +101,16 @@ def register(app: AsyncApp, desk: ProviderDesk) -> None:
         await ack()
         await _after_modal(client, desk, body, view, lambda p, appointment: desk.cancel(p, appointment, reason),
                            refreshes=True)
+
+
+async def provider_for_command(ack, command: dict, client: AsyncWebClient, desk: ProviderDesk,
+                               respond) -> ProviderCard | None:
+    """Acknowledge a slash command, then the provider who sent it; anyone else is told what it is for."""
+    await ack()
+    provider = await recognise(client, desk, command["user_id"])
+    if provider is None:
+        await respond(NOT_A_PROVIDER)
+    return provider
 
 
 async def recognise(client: AsyncWebClient, desk: ProviderDesk, user_id: str) -> ProviderCard | None:
