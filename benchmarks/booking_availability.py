@@ -24,9 +24,9 @@ from benchmarks.booking_fixture import (
 )
 from core.booking.availability import Interval, free_slots
 from core.booking.commands import FindSlots
-from core.booking.schedules import business_rules, get_business, load_schedule, service_shape, utc_range
+from core.booking.schedules import load_schedule, read_offer, utc_range
 from core.booking.service import BookingService
-from core.db.models import Appointment, Provider, Service
+from core.db.models import Appointment
 
 DAYS = 30
 BUSY_IN_MONTH = 100
@@ -114,9 +114,9 @@ def engine_only(booking: BookingService, provider_id: int, service_id: int, cmd:
                 rows: list) -> Callable[[], object]:
     """`free_slots` with exactly the inputs find_slots gives it, read once, so only the engine is timed."""
     with booking.session_factory() as s:
-        provider, service = s.get(Provider, provider_id), s.get(Service, service_id)
-        schedule, shape = load_schedule(s, provider.id, provider.timezone), service_shape(service)
-        rules = business_rules(get_business(s), provider)
+        offer = read_offer(s, provider_id, service_id)
+        schedule = load_schedule(s, provider_id, offer.timezone)
+    shape, rules = offer.shape, offer.rules
     busy = [Interval(bs, be) for bs, be, _ in rows]
     now = booking.clock()
     return lambda: free_slots(schedule, shape, rules, start_date=cmd.start_date, end_date=cmd.end_date,

@@ -31,22 +31,9 @@ DEFAULT_RULES = dict(min_notice_minutes=60, horizon_days=60, slot_interval_minut
                      hold_minutes=5)
 
 
-def service_shape(service: Service) -> ServiceShape:
-    return _shape(service.duration_minutes, service.buffer_before_minutes, service.buffer_after_minutes)
-
-
 def _shape(duration: int, before: int | None, after: int | None) -> ServiceShape:
     return ServiceShape(duration=timedelta(minutes=duration), buffer_before=timedelta(minutes=before or 0),
                         buffer_after=timedelta(minutes=after or 0))
-
-
-def business_rules(business: Business, provider: Provider) -> Rules:
-    return Rules(
-        min_notice=timedelta(minutes=business.min_notice_minutes),
-        horizon=timedelta(days=business.horizon_days),
-        interval=timedelta(minutes=business.slot_interval_minutes),
-        daily_limit=provider.daily_limit,
-    )
 
 
 def get_business(session: Session) -> Business:

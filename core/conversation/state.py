@@ -33,7 +33,6 @@ class Conversation:
     offer_key: str | None = None        # idempotency key of the booking being confirmed
     appointment_id: int | None = None   # the appointment being moved or cancelled
     choices: list[list[str]] = field(default_factory=list)  # last [label, value] pairs shown
-    asked_name: bool = False
     reminded: int | None = None         # the appointment the latest reminder was about ("C", "X", "R" answer it)
 
     def to_json(self) -> str:

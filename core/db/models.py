@@ -17,8 +17,6 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from core.db.types import UTCDateTime
 
 ACTIVE_STATUSES = ("pending", "confirmed")
-# Every status but "cancelled" keeps its time: a completed or no-show visit was real.
-TIME_HOLDING_SQL = "status <> 'cancelled'"
 
 
 def utcnow() -> datetime:

@@ -30,9 +30,6 @@ class Cursor:
         token = self.peek(ahead)
         return bool(token and token.glued)
 
-    def at_end(self) -> bool:
-        return self.i >= len(self.tokens)
-
     def accept(self, *words: str) -> str | None:
         """Consume the next token if its text is one of `words`."""
         text = self.text()

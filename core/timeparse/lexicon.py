@@ -89,4 +89,3 @@ ZONE_NAMES = {"uk": "Europe/London", "london": "Europe/London", "paris": "Europe
               "pacific": "America/Los_Angeles", "central": "America/Chicago",
               "mountain": "America/Denver"}
 
-MERIDIEM = {"am": "am", "pm": "pm", "a": "am", "p": "pm"}
