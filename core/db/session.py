@@ -6,6 +6,8 @@ exclusion constraints (see alembic) are the final guard and transactions start n
 """
 from __future__ import annotations
 
+import sqlite3
+import time
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
@@ -32,9 +34,9 @@ def _sqlite_engine(url: str) -> Engine:
         # Let SQLAlchemy's "begin" event below issue BEGIN itself (pysqlite's own is deferred-only).
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=30000")
+        _use_wal(cur)
+        cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.close()
 
@@ -44,6 +46,24 @@ def _sqlite_engine(url: str) -> Engine:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
+
+
+def _use_wal(cur) -> None:
+    """Switch a database file to WAL once (the mode is kept in the file).
+
+    Switching needs the file to itself and SQLite does not wait for it (busy_timeout does not
+    apply), so processes opening a new database together (web and worker at first start) retry.
+    """
+    for attempt in range(50):
+        if cur.execute("PRAGMA journal_mode").fetchone()[0].lower() in ("wal", "memory"):
+            return
+        try:
+            cur.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == 49:
+                raise
+            time.sleep(0.02 * (attempt + 1))
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
