@@ -56,6 +56,9 @@ class Business(Base):
     # No reminder or follow-up by SMS between these local times (in the client's zone); None: any time.
     sms_quiet_start: Mapped[time | None] = mapped_column(Time, default=time(21, 0))
     sms_quiet_end: Mapped[time | None] = mapped_column(Time, default=time(8, 0))
+    # Bumped by every catalogue write (services, providers, hours, time off, rules): one cheap read
+    # tells each process's cached catalogue whether it is still the current one.
+    catalogue_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
 
 class User(Base):
@@ -234,6 +237,23 @@ class Notification(Base):
     log: Mapped[list | None] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class OutboxEvent(Base):
+    """A booking event on its way to the worker, written in the transaction of the change that caused it.
+
+    `relayed_at` is set once the event's job is in the queue; until then the event waits here (Redis
+    away), and `attempts` counts the relays that could not queue it.
+    """
+
+    __tablename__ = "outbox_events"
+    __table_args__ = (Index("ix_outbox_events_relayed_at", "relayed_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    relayed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class AuditEntry(Base):
