@@ -69,7 +69,8 @@ class User(Base):
     phone: Mapped[str | None] = mapped_column(String(20), unique=True)  # E.164
     role: Mapped[str] = mapped_column(String(16), default="client")
     timezone: Mapped[str | None] = mapped_column(String(64))
-    preferred_channel: Mapped[str | None] = mapped_column(String(16))
+    preferred_channel: Mapped[str | None] = mapped_column(String(16))  # chosen by them or the business
+    last_channel: Mapped[str | None] = mapped_column(String(16))  # the channel they last talked on
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     identities: Mapped[list[ChannelIdentity]] = relationship(back_populates="user", cascade="all, delete-orphan")
 
