@@ -51,7 +51,7 @@ def measure_availability(booking: BookingService, engine: Engine, world: World, 
                          repeats: int = 100) -> None:
     provider = fill(engine, world)
     last = FIRST_DAY + timedelta(days=DAYS - 1)
-    cmd = FindSlots(world.service_id, FIRST_DAY, last, provider_id=provider, client_id=world.client_ids[0])
+    cmd = FindSlots(world.service_id, FIRST_DAY, last, provider_id=provider, holder=world.client_ids[0])
     start, end = utc_range(FIRST_DAY, last, ZONE)
     query = (select(Appointment.block_start, Appointment.block_end, Appointment.start_at)
              .where(Appointment.provider_id == provider, Appointment.status != "cancelled",

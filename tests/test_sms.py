@@ -175,7 +175,10 @@ def test_every_default_opt_out_word_opts_out_and_every_opt_in_word_opts_back_in(
 
 def test_stop_from_a_known_client_marks_their_own_identity(webhooks, session_factory):
     phone = CheckedPhone(webhooks, ANA)
-    phone.text("hello")
+    phone.text("a haircut with Sam tomorrow after 4")  # a client once they have booked
+    phone.pick("16:00")
+    phone.text("1")
+    phone.text("Ana")
     before = identity(session_factory, ANA)
     phone.text("STOP")
     after = identity(session_factory, ANA)

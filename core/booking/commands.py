@@ -15,6 +15,11 @@ class Book:
     channel: str | None = None
     notes: str | None = None
     actor: str = "client"
+    holder: str | None = None  # whose hold on the slot this booking uses (default: the client's)
+
+    @property
+    def holder_key(self) -> str:
+        return self.holder or str(self.client_id)
 
 
 @dataclass(frozen=True)
@@ -44,8 +49,9 @@ class SetStatus:
 class HoldSlot:
     service_id: int
     provider_id: int
-    client_id: int
+    holder: str | int  # who holds it: a client id, or a conversation not yet tied to a client
     start: datetime
+    origin: str | None = None  # where the request came from (a web visitor's IP): capped holds each
 
 
 @dataclass(frozen=True)
@@ -54,5 +60,5 @@ class FindSlots:
     start_date: date
     end_date: date
     provider_id: int | None = None  # None: any provider who offers the service
-    client_id: int | None = None  # whose own holds do not hide slots
+    holder: str | int | None = None  # whose own holds do not hide slots
     exclude_appointment_id: int | None = None  # the appointment being moved

@@ -17,25 +17,61 @@ from typing import Iterator
 from redis import Redis
 from redis.exceptions import RedisError
 
+from core.booking import errors
+
 log = logging.getLogger(__name__)
 
-# Drop expired holds, refuse if another client holds an overlapping interval, else
-# replace this client's previous hold for the provider with the new one.
-_PLACE_HOLD = """
-local key = KEYS[1]
+# A hold is a member "start:end:holder" of the provider's sorted set, scored by its expiry.
+# Beside it, `slotline:holder:<holder>` says which provider (and origin) holds it, so that a
+# holder has one hold at a time across all providers, and `slotline:origin:<origin>` counts the
+# holders behind one origin (a client IP), capped. Lua, so each change is one atomic step.
+_DROP_HOLDER = """
+local function drop_holder(holder_key, holder, holds_prefix, origin_prefix)
+  local info = redis.call('GET', holder_key)
+  if not info then return end
+  local provider, origin = string.match(info, '^([^|]*)|(.*)$')
+  local key = holds_prefix .. provider
+  for _, member in ipairs(redis.call('ZRANGE', key, 0, -1)) do
+    if string.match(member, '^%d+:%d+:(.+)$') == holder then redis.call('ZREM', key, member) end
+  end
+  if origin ~= '' then redis.call('ZREM', origin_prefix .. origin, holder) end
+  redis.call('DEL', holder_key)
+end
+"""
+
+# Drop expired holds; refuse (0) if another holder has an overlapping interval, or (-1) if the
+# origin already has `cap` other holders; else move this holder's one hold here.
+# KEYS: provider holds, holder key, origin key. ARGV: now, start, end, holder, expiry, ttl,
+# provider id, cap (0: none), origin ('' none), holds prefix, origin prefix.
+_PLACE_HOLD = _DROP_HOLDER + """
+local key, holder_key, origin_key = KEYS[1], KEYS[2], KEYS[3]
 local now, start_ts, end_ts = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-local client, expiry, ttl = ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6])
+local holder, expiry, ttl = ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6])
+local provider, cap, origin = ARGV[7], tonumber(ARGV[8]), ARGV[9]
 redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
 for _, member in ipairs(redis.call('ZRANGE', key, 0, -1)) do
   local s, e, c = string.match(member, '^(%d+):(%d+):(.+)$')
-  if c == client then
-    redis.call('ZREM', key, member)
-  elseif tonumber(s) < end_ts and start_ts < tonumber(e) then
+  if c ~= holder and tonumber(s) < end_ts and start_ts < tonumber(e) then
     return 0
   end
 end
-redis.call('ZADD', key, expiry, start_ts .. ':' .. end_ts .. ':' .. client)
+if origin ~= '' and cap > 0 then
+  redis.call('ZREMRANGEBYSCORE', origin_key, '-inf', now)
+  if not redis.call('ZSCORE', origin_key, holder) and redis.call('ZCARD', origin_key) >= cap then
+    return -1
+  end
+end
+drop_holder(holder_key, holder, ARGV[10], ARGV[11])
+for _, member in ipairs(redis.call('ZRANGE', key, 0, -1)) do
+  if string.match(member, '^%d+:%d+:(.+)$') == holder then redis.call('ZREM', key, member) end
+end
+redis.call('ZADD', key, expiry, start_ts .. ':' .. end_ts .. ':' .. holder)
 redis.call('EXPIRE', key, ttl)
+redis.call('SET', holder_key, provider .. '|' .. origin, 'EX', ttl)
+if origin ~= '' then
+  redis.call('ZADD', origin_key, expiry, holder)
+  redis.call('EXPIRE', origin_key, ttl)
+end
 return 1
 """
 
@@ -48,20 +84,23 @@ end
 return {0, {}}
 """
 # Give the lock back if it is still ours (it may have timed out and gone to another), and
-# drop ARGV[2]'s hold on the provider when a booking has just been made with it.
-_UNLOCK = """
+# drop ARGV[2]'s hold when a booking has just been made with it.
+# KEYS: lock, holder key. ARGV: token, holder ('' none), holds prefix, origin prefix.
+_UNLOCK = _DROP_HOLDER + """
 if redis.call('GET', KEYS[1]) == ARGV[1] then
   redis.call('DEL', KEYS[1])
 end
 if ARGV[2] ~= '' then
-  for _, member in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
-    if string.match(member, ':([^:]+)$') == ARGV[2] then
-      redis.call('ZREM', KEYS[2], member)
-    end
-  end
+  drop_holder(KEYS[2], ARGV[2], ARGV[3], ARGV[4])
 end
 return 1
 """
+# KEYS: holder key. ARGV: holder, holds prefix, origin prefix.
+_RELEASE = _DROP_HOLDER + """
+drop_holder(KEYS[1], ARGV[1], ARGV[2], ARGV[3])
+return 1
+"""
+HOLDS_PREFIX, HOLDER_PREFIX, ORIGIN_PREFIX = "slotline:holds:", "slotline:holder:", "slotline:origin:"
 LOCK_RETRY_SECONDS = 0.005  # seconds between tries for a busy lock: it is held for milliseconds
 
 
@@ -70,7 +109,7 @@ class Hold:
     provider_id: int
     start: datetime
     end: datetime
-    client_id: int
+    holder: str
     expires_at: datetime
 
 
@@ -82,12 +121,12 @@ def _dt(ts: str | int) -> datetime:
     return datetime.fromtimestamp(int(ts), tz=timezone.utc)
 
 
-def _others(members: list[str], client_id: int | None) -> list[tuple[datetime, datetime]]:
-    """The held intervals among "start:end:client" members, but for the given client's own."""
+def _others(members: list[str], holder: str | None) -> list[tuple[datetime, datetime]]:
+    """The held intervals among "start:end:holder" members, but for the given holder's own."""
     held = []
     for member in members:
-        start, end, holder = member.split(":", 2)
-        if client_id is None or holder != str(client_id):
+        start, end, who = member.split(":", 2)
+        if holder is None or who != holder:
             held.append((_dt(start), _dt(end)))
     return held
 
@@ -96,7 +135,7 @@ class ProviderLock:
     """A provider lock as taken by `Coordination.provider_lock`.
 
     `held` is False when Redis was away or the lock stayed busy: the database guards alone
-    then. Set `release_hold_of` to a client whose hold should go when the lock is given back
+    then. Set `release_hold_of` to a holder whose hold should go when the lock is given back
     (after their booking is committed): one round trip does both."""
 
     def __init__(self, provider_id: int):
@@ -105,23 +144,30 @@ class ProviderLock:
         self.token = secrets.token_hex(16)
         self.held = False
         self.holds: list[str] = []
-        self.release_hold_of: int | None = None
+        self.release_hold_of: str | None = None
 
-    def holds_against(self, client_id: int | None) -> list[tuple[datetime, datetime]] | None:
-        """Other clients' holds read with the lock, or None when it was not held (read them afresh)."""
-        return _others(self.holds, client_id) if self.held else None
+    def holds_against(self, holder: str | None) -> list[tuple[datetime, datetime]] | None:
+        """Other holders' holds read with the lock, or None when it was not held (read them afresh)."""
+        return _others(self.holds, holder) if self.held else None
 
 
 class Coordination:
-    """Provider locks and slot holds on one Redis (or on nothing, when `redis` is None)."""
+    """Provider locks and slot holds on one Redis (or on nothing, when `redis` is None).
 
-    def __init__(self, redis: Redis | None, *, lock_timeout: float = 10.0, lock_wait: float = 5.0):
+    A holder (a client, or a conversation not yet tied to one) has at most one hold at a
+    time; holders behind one origin (a web visitor's IP) have at most `origin_cap` at once."""
+
+    def __init__(self, redis: Redis | None, *, lock_timeout: float = 10.0, lock_wait: float = 5.0,
+                 origin_cap: int = 3):
         self.redis = redis
         self.lock_timeout = lock_timeout
         self.lock_wait = lock_wait
-        self._place = redis.register_script(_PLACE_HOLD) if redis is not None else None
-        self._lock = redis.register_script(_LOCK) if redis is not None else None
-        self._unlock = redis.register_script(_UNLOCK) if redis is not None else None
+        self.origin_cap = origin_cap
+        scripts = {name: redis.register_script(text) if redis is not None else None
+                   for name, text in (("place", _PLACE_HOLD), ("lock", _LOCK), ("unlock", _UNLOCK),
+                                      ("release", _RELEASE))}
+        self._place, self._lock, self._unlock, self._release = (scripts[n] for n in ("place", "lock", "unlock",
+                                                                                     "release"))
 
     @contextmanager
     def provider_lock(self, provider_id: int, now: datetime | None = None) -> Iterator[ProviderLock]:
@@ -142,11 +188,12 @@ class Coordination:
     def _give_back(self, lock: ProviderLock) -> None:
         if not lock.held:
             if lock.release_hold_of is not None:
-                self.release_hold(lock.provider_id, lock.release_hold_of)
+                self.release_hold(lock.release_hold_of)
             return
-        client = "" if lock.release_hold_of is None else str(lock.release_hold_of)
+        holder = lock.release_hold_of or ""
         try:
-            self._unlock(keys=[lock.key, self._key(lock.provider_id)], args=[lock.token, client])
+            self._unlock(keys=[lock.key, HOLDER_PREFIX + holder],
+                         args=[lock.token, holder, HOLDS_PREFIX, ORIGIN_PREFIX])
         except RedisError as exc:
             log.warning("provider %s lock release failed: %s", lock.provider_id, exc)
 
@@ -163,42 +210,49 @@ class Coordination:
                 return
             time.sleep(LOCK_RETRY_SECONDS)
 
-    def place_hold(self, provider_id: int, start: datetime, end: datetime, client_id: int,
-                   ttl: timedelta, now: datetime) -> Hold | None | bool:
-        """Hold [start, end) for the client. False: another client holds it; None: Redis is down."""
+    def place_hold(self, provider_id: int, start: datetime, end: datetime, holder: str, ttl: timedelta,
+                   now: datetime, *, origin: str | None = None) -> Hold | None:
+        """Hold [start, end) for `holder`, dropping any hold it had before; None when Redis is down.
+
+        Raises `SlotHeld` when another holder has an overlapping hold, `TooManyHolds` when
+        `origin` already has `origin_cap` holders."""
         if self.redis is None:
             return None
         expires = now + ttl
         try:
-            ok = self._place(keys=[self._key(provider_id)], args=[
-                _ts(now), _ts(start), _ts(end), str(client_id), _ts(expires), int(ttl.total_seconds()) + 1])
+            result = self._place(keys=[self._key(provider_id), HOLDER_PREFIX + holder, ORIGIN_PREFIX + (origin or "")],
+                                 args=[_ts(now), _ts(start), _ts(end), holder, _ts(expires),
+                                       int(ttl.total_seconds()) + 1, provider_id, self.origin_cap, origin or "",
+                                       HOLDS_PREFIX, ORIGIN_PREFIX])
         except RedisError as exc:
             log.warning("Redis unavailable for holds (%s)", exc)
             return None
-        return Hold(provider_id, start, end, client_id, expires) if ok else False
+        if result == 0:
+            raise errors.SlotHeld("someone else is confirming that time right now")
+        if result == -1:
+            raise errors.TooManyHolds("too many times are being held from this connection at once; "
+                                      "please finish or let go of one first")
+        return Hold(provider_id, start, end, holder, expires)
 
-    def held_by_others(self, provider_id: int, client_id: int | None, now: datetime) -> list[tuple[datetime, datetime]]:
-        """Intervals other clients hold for this provider right now."""
+    def held_by_others(self, provider_id: int, holder: str | None, now: datetime) -> list[tuple[datetime, datetime]]:
+        """Intervals other holders hold for this provider right now."""
         if self.redis is None:
             return []
         try:
             members = self.redis.zrangebyscore(self._key(provider_id), _ts(now) + 1, "+inf")
         except RedisError:
             return []
-        return _others([member.decode() for member in members], client_id)
+        return _others([member.decode() for member in members], holder)
 
-    def release_hold(self, provider_id: int, client_id: int) -> None:
-        """Forget this client's hold for the provider (after booking, or when they walk away)."""
+    def release_hold(self, holder: str) -> None:
+        """Forget this holder's hold, wherever it is (after booking, or when they walk away)."""
         if self.redis is None:
             return
         try:
-            key = self._key(provider_id)
-            for member in self.redis.zrange(key, 0, -1):
-                if member.decode().rsplit(":", 1)[-1] == str(client_id):
-                    self.redis.zrem(key, member)
+            self._release(keys=[HOLDER_PREFIX + holder], args=[holder, HOLDS_PREFIX, ORIGIN_PREFIX])
         except RedisError as exc:
             log.warning("Redis unavailable to release hold (%s)", exc)
 
     @staticmethod
     def _key(provider_id: int) -> str:
-        return f"slotline:holds:{provider_id}"
+        return f"{HOLDS_PREFIX}{provider_id}"

@@ -18,6 +18,12 @@ class InvalidRequest(BookingError):
     code = "invalid"
 
 
+class IdempotencyKeyReused(InvalidRequest):
+    """The Idempotency-Key was already used for a booking that is not this one."""
+
+    code = "idempotency_key_reused"
+
+
 class SlotUnavailable(BookingError):
     """The time is not bookable at all: outside hours, on time off, or not on the slot grid."""
 
@@ -54,6 +60,12 @@ class SlotHeld(SlotTaken):
     code = "slot_held"
 
 
+class TooManyHolds(BookingError):
+    """One origin (a web visitor's address) is already holding as many slots as it may."""
+
+    code = "too_many_holds"
+
+
 class ResourceBusy(SlotTaken):
     code = "resource_busy"
 
@@ -74,3 +86,13 @@ class AlreadyExists(BookingError):
     """A name, email or phone that must be unique is taken."""
 
     code = "already_exists"
+
+
+class AppointmentsInTheWay(BookingError):
+    """Time off would cover active appointments; `appointments` lists them, earliest first."""
+
+    code = "appointments_in_the_way"
+
+    def __init__(self, message: str, appointments: tuple = ()):
+        super().__init__(message)
+        self.appointments = tuple(appointments)

@@ -20,13 +20,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.booking import errors, events
+from core.booking import errors, events, outbox
 from core.booking.availability import block_of
 from core.booking.commands import Book, Cancel, FindSlots, HoldSlot, Reschedule, SetStatus
 from core.booking.coordination import Coordination, Hold
 from core.booking.schedules import Offer, get_business, insert_appointment, read_offer, write_audit
 from core.booking.slots import OfferedSlot, SlotFinder, require_offer
-from core.db.models import Appointment, AppointmentResource
+from core.db.models import Appointment, AppointmentResource, AuditEntry
 from core.db.session import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -46,10 +46,14 @@ def new_confirmation_code() -> str:
 
 
 class BookingService:
-    """The booking core's entry point for every edge (REST, chat, Slack actions, workers)."""
+    """The booking core's entry point for every edge (REST, chat, Slack actions, workers).
+
+    Every change writes its events to the outbox in its own transaction (`core.booking.outbox`);
+    `publish` is then called with their outbox ids, to relay them at once if it can (best effort:
+    whatever it cannot relay waits in the outbox for the worker's relay)."""
 
     def __init__(self, session_factory: sessionmaker[Session], coordination: Coordination, *,
-                 clock: Callable[[], datetime] = utcnow, publish: Callable[[list], None] | None = None):
+                 clock: Callable[[], datetime] = utcnow, publish: Callable[[list[int]], None] | None = None):
         self.session_factory = session_factory
         self.coordination = coordination
         self.clock = clock
@@ -102,21 +106,22 @@ class BookingService:
             offer = read_offer(s, cmd.provider_id, cmd.service_id, client_id=cmd.client_id,
                                key=cmd.idempotency_key, lock=True)
             if cmd.idempotency_key and (seen := _booked_under(s, offer, cmd.idempotency_key)) is not None:
-                return _replay(seen, cmd), True
+                return _replay(s, seen, cmd), True
             require_offer(offer, cmd.provider_id, cmd.service_id, client_id=cmd.client_id)
             start = cmd.start.astimezone(timezone.utc)
-            self.slots.check(s, offer, start, cmd.client_id, holds=lock.holds_against(cmd.client_id), inserting=True)
+            self.slots.check(s, offer, start, cmd.holder_key, holds=lock.holds_against(cmd.holder_key), inserting=True)
             try:
                 appt = insert_appointment(s, _new_row(cmd, offer, start), offer.resource_ids, actor=cmd.actor,
-                                          start=start.isoformat())
+                                          start=start.isoformat(), provider=offer.provider_id)
             except IntegrityError as exc:
                 s.rollback()
                 if cmd.idempotency_key and (seen := _by_key(s, cmd.idempotency_key)) is not None:
-                    return _replay(seen, cmd), True
+                    return _replay(s, seen, cmd), True
                 raise _integrity_error(exc) from exc
+            announced = outbox.record(s, [events.AppointmentBooked(appt.id, appt.version)], self.clock())
             uow.commit()
-            lock.release_hold_of = cmd.client_id  # the client's hold on the slot is done with
-        self.publish([events.AppointmentBooked(appt.id, appt.version)])
+            lock.release_hold_of = cmd.holder_key  # the hold on the slot is done with
+        self.publish(announced)
         return appt, False
 
     def reschedule(self, cmd: Reschedule) -> Appointment:
@@ -139,7 +144,7 @@ class BookingService:
             offer = require_offer(read_offer(s, provider_id, appt.service_id, lock=True), provider_id, appt.service_id)
             start = cmd.start.astimezone(timezone.utc)
             previous = appt.start_at
-            self.slots.check(s, offer, start, appt.client_id, exclude_appointment_id=appt.id)
+            self.slots.check(s, offer, start, str(appt.client_id), exclude_appointment_id=appt.id)
             appt.provider_id = offer.provider_id
             _place(appt, offer, start)
             appt.version += 1
@@ -148,9 +153,10 @@ class BookingService:
             except IntegrityError as exc:
                 raise _integrity_error(exc) from exc
             write_audit(s, cmd.actor, "reschedule", appt, previous=previous.isoformat(), start=start.isoformat())
+            announced = outbox.record(s, [events.AppointmentMoved(appt.id, appt.version, previous)], self.clock())
             uow.commit()
-        self.coordination.release_hold(offer.provider_id, appt.client_id)
-        self.publish([events.AppointmentMoved(appt.id, appt.version, previous)])
+        self.coordination.release_hold(str(appt.client_id))
+        self.publish(announced)
         return appt
 
     def cancel(self, cmd: Cancel) -> Appointment:
@@ -171,8 +177,10 @@ class BookingService:
             for used in appt.resources:
                 used.active = False
             write_audit(s, cmd.actor, "cancel", appt, reason=cmd.reason, late=appt.late_cancellation)
+            announced = outbox.record(s, [events.AppointmentCancelled(appt.id, appt.version, appt.late_cancellation)],
+                                      self.clock())
             uow.commit()
-        self.publish([events.AppointmentCancelled(appt.id, appt.version, appt.late_cancellation)])
+        self.publish(announced)
         return appt
 
     def set_status(self, cmd: SetStatus) -> Appointment:
@@ -191,8 +199,10 @@ class BookingService:
             appt.status = cmd.status
             appt.version += 1
             write_audit(s, cmd.actor, f"mark_{cmd.status}", appt)
+            announced = outbox.record(s, [events.AppointmentStatusChanged(appt.id, appt.version, appt.status)],
+                                      self.clock())
             uow.commit()
-        self.publish([events.AppointmentStatusChanged(appt.id, appt.version, appt.status)])
+        self.publish(announced)
         return appt
 
     def hold(self, cmd: HoldSlot) -> Hold | None:
@@ -205,12 +215,16 @@ class BookingService:
             offer = require_offer(read_offer(s, cmd.provider_id, cmd.service_id), cmd.provider_id, cmd.service_id,
                                   offered=False)
             start = cmd.start.astimezone(timezone.utc)
-            self.slots.check(s, offer, start, cmd.client_id)
-        held = self.coordination.place_hold(offer.provider_id, start, start + offer.shape.duration, cmd.client_id,
-                                            timedelta(minutes=offer.hold_minutes), self.clock())
-        if held is False:
-            raise errors.SlotHeld("someone else is confirming that time right now")
-        return held
+            self.slots.check(s, offer, start, str(cmd.holder))
+        # The hold covers the buffers too, exactly as a booking's block does, so nobody is
+        # offered a time whose block would clash with the slot being confirmed.
+        block = block_of(start, offer.shape)
+        return self.coordination.place_hold(offer.provider_id, block.start, block.end, str(cmd.holder),
+                                            timedelta(minutes=offer.hold_minutes), self.clock(), origin=cmd.origin)
+
+    def release_hold(self, holder: str) -> None:
+        """Let go of what `holder` holds (they picked another time, said no, or started over)."""
+        self.coordination.release_hold(holder)
 
 
 class _CodeCollision(Exception):
@@ -253,11 +267,30 @@ def _new_row(cmd: Book, offer: Offer, start: datetime) -> dict:
                 channel=cmd.channel, notes=cmd.notes, created_at=now, updated_at=now)
 
 
-def _replay(seen: Appointment, cmd: Book) -> Appointment:
-    same = (seen.service_id, seen.provider_id, seen.client_id) == (cmd.service_id, cmd.provider_id, cmd.client_id)
-    if not same:
-        raise errors.InvalidRequest("this Idempotency-Key was already used for a different booking")
+def _replay(s: Session, seen: Appointment, cmd: Book) -> Appointment:
+    """The booking made under the key, when `cmd` asks for that booking again; anything else is refused.
+
+    It is compared with what was first asked, not with what it is now: it may have been moved since."""
+    provider_id, start = _first_asked(s, seen)
+    differs = [name for name, first, now in (
+        ("service", seen.service_id, cmd.service_id), ("provider", provider_id, cmd.provider_id),
+        ("client", seen.client_id, cmd.client_id), ("start time", start, cmd.start),
+        ("notes", seen.notes, cmd.notes)) if first != now]
+    if differs:
+        asked = f" (it asked for {start.astimezone(timezone.utc).isoformat()})" if "start time" in differs else ""
+        raise errors.IdempotencyKeyReused(f"this Idempotency-Key was already used for a booking with another "
+                                          f"{' and '.join(differs)}{asked}; send a new key for a new booking")
     return seen
+
+
+def _first_asked(s: Session, seen: Appointment) -> tuple[int, datetime]:
+    """The provider and start the booking under the key was made for, from its "book" audit entry."""
+    if seen.version == 1:
+        return seen.provider_id, seen.start_at  # unchanged since it was booked
+    details = s.scalar(select(AuditEntry.details).where(
+        AuditEntry.entity == "appointment", AuditEntry.entity_id == seen.id, AuditEntry.action == "book")) or {}
+    start = datetime.fromisoformat(details["start"]) if details.get("start") else seen.start_at
+    return details.get("provider", seen.provider_id), start
 
 
 def _booked_under(s: Session, offer: Offer | None, key: str) -> Appointment | None:

@@ -68,7 +68,7 @@ class SlotFinder:
         offered: list[OfferedSlot] = []
         now = self.clock()
         for offer in offers:
-            holds = self.coordination.held_by_others(offer.provider_id, cmd.client_id, now)
+            holds = self.coordination.held_by_others(offer.provider_id, _holder(cmd.holder), now)
             data = self._inputs(session, offer, cmd.start_date, cmd.end_date, cmd.exclude_appointment_id, holds)
             busy = data.appointments + data.resources + data.holds
             offered.extend(OfferedSlot(offer.provider_id, s.start, s.end) for s in free_slots(
@@ -78,7 +78,7 @@ class SlotFinder:
             offered.sort(key=lambda s: (s.start, s.provider_id))
         return offered
 
-    def check(self, session: Session, offer: Offer, start: datetime, client_id: int | None,
+    def check(self, session: Session, offer: Offer, start: datetime, holder: str | None,
               exclude_appointment_id: int | None = None, holds: list[tuple[datetime, datetime]] | None = None,
               *, inserting: bool = False) -> None:
         """Raise the typed reason why `start` cannot be booked now, or return when it can.
@@ -96,7 +96,7 @@ class SlotFinder:
             raise errors.TooFarAhead(f"bookings open at most {rules.horizon.days} days ahead")
         day = start.astimezone(ZoneInfo(offer.timezone)).date()
         if holds is None:
-            holds = self.coordination.held_by_others(offer.provider_id, client_id, now)
+            holds = self.coordination.held_by_others(offer.provider_id, holder, now)
         if inserting and rules.daily_limit is None and _offers_start(
                 self.cache.get(session, offer), offer, rules, day, start, now, [Interval(s, e) for s, e in holds]):
             return
@@ -171,3 +171,7 @@ def _too_soon_message(rules: Rules, start: datetime, now: datetime) -> str:
     minutes = int(rules.min_notice.total_seconds() // 60)
     notice = f"{minutes // 60} hours" if minutes % 60 == 0 and minutes >= 120 else f"{minutes} minutes"
     return f"bookings need at least {notice}' notice"
+
+
+def _holder(value: str | int | None) -> str | None:
+    return None if value is None else str(value)

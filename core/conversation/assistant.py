@@ -8,6 +8,7 @@ from core.conversation.desk import Desk
 from core.conversation.flow import respond
 from core.conversation.messages import Inbound, Reply
 from core.conversation.nlu import understand
+from core.conversation.state import ASK_NAME, CONFIRMING, Conversation
 from core.conversation.store import ConversationStore
 from core.conversation.turn import Turn
 
@@ -37,8 +38,12 @@ class Assistant:
                 log.info("dropping a repeated %s message %s", inbound.channel, inbound.message_id)
                 return []
             convo = self.store.load(inbound.channel, inbound.sender)
+            was_holding = _holding(convo)
             turn = self._turn(inbound, convo, text)
             respond(turn)
+            if was_holding and not _holding(turn.convo):
+                # "no", "start over" or a correction: let the others have that time at once.
+                self.desk.booking.release_hold(turn.holder)
             self.store.save(inbound.channel, inbound.sender, turn.convo, answered=inbound.message_id)
         return turn.replies
 
@@ -52,3 +57,8 @@ class Assistant:
                                now=now, tz=ZoneInfo(client.timezone))
         return Turn(desk=self.desk, client=client, convo=convo, inbound=inbound, now=now, catalogue=catalogue,
                     heard=heard)
+
+
+def _holding(convo: Conversation) -> bool:
+    """Whether the conversation is keeping a picked slot held (a move is not held)."""
+    return convo.state in (CONFIRMING, ASK_NAME) and convo.picked is not None and convo.intent != "reschedule"

@@ -11,15 +11,15 @@ from zoneinfo import ZoneInfo
 from core.booking import errors
 from core.booking.commands import Book, FindSlots, HoldSlot, Reschedule
 from core.booking.slots import OfferedSlot
-from core.conversation import render
+from core.conversation import choices, render
 from core.conversation.state import ASK_NAME, ASK_SERVICE, ASK_WHEN, CONFIRMING, IDLE, OFFER_WAITLIST, OFFERING
 from core.conversation.turn import Turn
 from core.timeparse import TimeValue
 
 PAGE = 5
 LOOK_AHEAD = timedelta(days=14)
-WHEN_CHOICES = (("Soonest available", "when:soonest"), ("Tomorrow", "when:tomorrow"),
-                ("This week", "when:week"), ("Next week", "when:nextweek"))
+WHEN_CHOICES = (("Soonest available", choices.when("soonest")), ("Tomorrow", choices.when("tomorrow")),
+                ("This week", choices.when("week")), ("Next week", choices.when("nextweek")))
 
 
 def take_facts(turn: Turn) -> None:
@@ -100,7 +100,7 @@ def ask_service(turn: Turn) -> None:
     cat, convo = turn.catalogue, turn.convo
     ids = [sid for sid in cat.services if convo.provider_id is None or convo.provider_id in cat.offers.get(sid, ())]
     convo.state = ASK_SERVICE
-    turn.say("What would you like to book?", [(_service_label(cat.services[i]), f"svc:{i}") for i in ids])
+    turn.say("What would you like to book?", [(_service_label(cat.services[i]), choices.service(i)) for i in ids])
 
 
 def offer(turn: Turn, *, intro: str | None = None) -> None:
@@ -133,7 +133,7 @@ def search(turn: Turn, start: datetime, end: datetime, around: datetime | None) 
     first, last = (start - timedelta(days=1)).date(), (end + timedelta(days=1)).date()
     found = turn.desk.booking.find_slots(FindSlots(
         convo.service_id, first, min(last, first + timedelta(days=90)), convo.provider_id,
-        client_id=turn.client.id, exclude_appointment_id=convo.appointment_id))
+        holder=turn.holder, exclude_appointment_id=convo.appointment_id))
     seen, inside = set(), []
     for slot in found:  # with "anyone", one line per start time is enough
         if start <= slot.start < end and slot.start not in seen:
@@ -150,13 +150,13 @@ def show(turn: Turn, slots: list[OfferedSlot], intro: str | None) -> None:
     convo.offered = [{"start": s.start.isoformat(), "provider": s.provider_id} for s in slots]
     days = {s.start.astimezone(ZoneInfo(turn.zone)).date() for s in slots}
     named = convo.provider_id is None and len(turn.catalogue.offers.get(convo.service_id, ())) > 1
-    choices = [(render.slot_label(s.start, turn.zone, turn.provider_name(s.provider_id) if named else None,
-                                  show_day=len(days) > 1), f"slot:{i}") for i, s in enumerate(slots)]
+    picks = [(render.slot_label(s.start, turn.zone, turn.provider_name(s.provider_id) if named else None,
+                                show_day=len(days) > 1), choices.slot(i)) for i, s in enumerate(slots)]
     what = turn.service_name(convo.service_id)
     who = f" with {turn.provider_name(convo.provider_id)}" if convo.provider_id else ""
     day = "" if len(days) > 1 else " " + render.day_label(slots[0].start, turn.zone, turn.now)
     turn.say(intro or f"Free times for a {what}{who}{day} ({render.zone_label(turn.zone)}):",
-             choices + [("Later", "later"), ("Another day", "otherday")])
+             picks + [("Later", "later"), ("Another day", "otherday")])
 
 
 def later(turn: Turn) -> None:
@@ -186,7 +186,13 @@ def pick(turn: Turn, index: int) -> None:
     start = datetime.fromisoformat(chosen["start"])
     if convo.intent != "reschedule":
         try:
-            turn.desk.booking.hold(HoldSlot(convo.service_id, chosen["provider"], turn.client.id, start))
+            turn.desk.booking.hold(HoldSlot(convo.service_id, chosen["provider"], turn.holder, start,
+                                            origin=turn.inbound.origin))
+        except errors.TooManyHolds:
+            convo.state = OFFERING
+            turn.say("Sorry, I can't keep that time for you just now: too many times are being held from "
+                     "your connection at once. Please finish those bookings (or wait a few minutes) and try again.")
+            return
         except errors.BookingError:
             return offer(turn, intro="Sorry, someone else has just taken that time. Here is what's free now:")
     convo.picked, convo.offer_key, convo.state = chosen, uuid.uuid4().hex, CONFIRMING
@@ -216,8 +222,10 @@ def confirm(turn: Turn) -> None:
             appt = turn.desk.booking.reschedule(Reschedule(convo.appointment_id, start, convo.picked["provider"]))
             done = f"Done: your {turn.service_name(appt.service_id)} is moved to"
         else:
-            appt, _ = turn.desk.booking.book(Book(convo.service_id, convo.picked["provider"], turn.client.id, start,
-                                                  idempotency_key=convo.offer_key, channel=turn.inbound.channel))
+            client = turn.enrolled()
+            appt, _ = turn.desk.booking.book(Book(convo.service_id, convo.picked["provider"], client.id, start,
+                                                  idempotency_key=convo.offer_key, channel=turn.inbound.channel,
+                                                  holder=turn.holder))
             done = f"Booked! {turn.service_name(appt.service_id)} with {turn.provider_name(appt.provider_id)},"
     except errors.SlotTaken:
         return offer(turn, intro="Sorry, someone else booked that time a moment ago. Here is what's free now:")
@@ -226,7 +234,7 @@ def confirm(turn: Turn) -> None:
     when = render.when(appt.start_at, turn.zone, turn.now)
     convo.reset()
     turn.say(f"{done} {when} {render.zone_label(turn.zone)}. Your confirmation code is {appt.confirmation_code}.",
-             [("My appointments", "intent:list"), ("Book another", "intent:book")])
+             [("My appointments", choices.intent("list")), ("Book another", choices.intent("book"))])
 
 
 def _service_label(service) -> str:

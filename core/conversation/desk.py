@@ -17,11 +17,12 @@ from core.booking.service import BookingService
 from core.conversation.nlu import Named
 from core.db.models import Appointment, ChannelIdentity, Provider, Service, User, WaitlistEntry
 from core.db.session import UnitOfWork
+from core.notifications import contacts
 
 
 @dataclass(frozen=True)
 class Client:
-    id: int
+    id: int | None  # None: someone who has not booked or joined the waiting list yet
     name: str | None
     timezone: str
 
@@ -44,6 +45,9 @@ class Catalogue:
 
 class Desk:
     """The booking core and catalogue as the assistant sees them."""
+
+    # The channels Slotline can send on, set by the composition root (None: not known, assume any).
+    channels: frozenset[str] | None = None
 
     def __init__(self, booking: BookingService, session_factory: sessionmaker[Session], *, ttl: float = 10.0):
         self.booking = booking
@@ -71,25 +75,39 @@ class Desk:
         return self._catalogue[1]
 
     def client(self, channel: str, sender: str, display_name: str | None, phone: str | None) -> Client:
-        """Find the client behind a channel identity, or make one (name from the platform when it gives one).
+        """The client behind a channel identity; one with no id yet when this person is new.
+
+        Nobody becomes a user just by talking: `enroll` makes the row when they book or join
+        the waiting list, so a stranger's (or a script's) chatter leaves nothing behind."""
+        with UnitOfWork(self.session_factory) as uow:
+            user = _user_by_identity(uow.session, channel, sender)
+            on_file = user is None and phone and uow.session.scalar(select(User.id).where(User.phone == phone))
+        if on_file:  # their number is known (added over the API, or shared from Telegram): that is them
+            return self.enroll(channel, sender, display_name, phone)
+        zone = (user.timezone if user is not None else None) or self.catalogue().timezone
+        if user is None:
+            return Client(None, (display_name or "").strip()[:200] or None, zone)
+        if user.last_channel != channel:  # who hears on what falls back to where they last talked
+            contacts.talked_on(self.session_factory, user.id, channel)
+        return Client(user.id, user.name or None, zone)
+
+    def enroll(self, channel: str, sender: str, display_name: str | None, phone: str | None) -> Client:
+        """The client behind a channel identity, made now if there is none.
 
         A new identity whose phone number already belongs to someone (added through the API, or
         shared from Telegram) is linked to that person rather than making a second one."""
-        with UnitOfWork(self.session_factory) as uow:
-            user = _user_by_identity(uow.session, channel, sender)
-        if user is None:
-            with UnitOfWork(self.session_factory, write=True) as uow:
-                s = uow.session
-                user = _user_by_identity(s, channel, sender)  # another process may have just made it
+        with UnitOfWork(self.session_factory, write=True) as uow:
+            s = uow.session
+            user = _user_by_identity(s, channel, sender)  # another process may have just made it
+            if user is None:
+                user = s.scalar(select(User).where(User.phone == phone)) if phone else None
                 if user is None:
-                    user = s.scalar(select(User).where(User.phone == phone)) if phone else None
-                    if user is None:
-                        user = User(name=(display_name or "").strip()[:200], role="client",
-                                    preferred_channel=channel, phone=phone)
-                        s.add(user)
-                        s.flush()
-                    catalog.link_identity(s, user_id=user.id, channel=channel, external_id=sender)
-                    uow.commit()
+                    user = User(name=(display_name or "").strip()[:200], role="client", phone=phone)
+                    s.add(user)
+                    s.flush()
+                user.last_channel = channel
+                catalog.link_identity(s, user_id=user.id, channel=channel, external_id=sender)
+                uow.commit()
         zone = user.timezone or self.catalogue().timezone
         return Client(user.id, user.name or None, zone)
 
@@ -98,8 +116,10 @@ class Desk:
             uow.session.get(User, client_id).name = name.strip()[:200]
             uow.commit()
 
-    def upcoming(self, client_id: int) -> list[Appointment]:
+    def upcoming(self, client_id: int | None) -> list[Appointment]:
         """The client's appointments that have not started yet and still stand."""
+        if client_id is None:
+            return []
         return self.booking.list(client_id=client_id, start=self.now(), statuses=("pending", "confirmed"))
 
     def join_waitlist(self, *, client_id: int, service_id: int, provider_id: int | None, start: datetime,
@@ -110,7 +130,9 @@ class Desk:
             uow.commit()
             return entry
 
-    def waiting(self, client_id: int) -> list[WaitlistEntry]:
+    def waiting(self, client_id: int | None) -> list[WaitlistEntry]:
+        if client_id is None:
+            return []
         with UnitOfWork(self.session_factory) as uow:
             return waitlist.waiting_for(uow.session, client_id, self.now())
 

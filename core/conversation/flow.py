@@ -11,6 +11,8 @@ import re
 from datetime import datetime
 
 from core.conversation import booking_flow as booking
+from core.conversation import contact_flow as contact
+from core.conversation import choices
 from core.conversation import manage_flow as manage
 from core.conversation import reminder_flow as reminders
 from core.conversation.state import (
@@ -29,48 +31,63 @@ def respond(turn: Turn) -> None:
     if turn.inbound.choice is not None:
         return on_choice(turn, turn.inbound.choice)
     heard = turn.heard
+    if contact.handle(turn):  # "text me instead", "email me", "no more texts"
+        return None
     if reminders.letter(turn):
         return None
     if heard.intent == "restart":
         turn.convo.reset()
         return turn.menu("OK, let's start again. What would you like to do?")
     if heard.intent == "help":
-        return turn.say(HELP, [("Book an appointment", "intent:book"), ("My appointments", "intent:list")])
+        return turn.say(HELP, [("Book an appointment", choices.intent("book")), ("My appointments", choices.intent("list"))])
     if not waiting_answer(turn):
         on_intent(turn)
 
 
 def on_choice(turn: Turn, value: str) -> None:
-    kind, _, arg = value.partition(":")
-    convo = turn.convo
+    picked, convo = choices.decode(value), turn.convo
+    if picked is None or not _still_valid(turn, picked):
+        # A value we never wrote, or an old button from an earlier step: say so rather than act on it.
+        turn.say("That option has expired. Here is where we are:" if picked is None
+                 else "That option is from an earlier step. Here is where we are:")
+        return repeat(turn)
+    kind = picked.kind
     if kind == "intent":
-        return start_intent(turn, arg)
+        return start_intent(turn, picked.word)
     if kind == "remind":
-        action, _, appointment = arg.partition(":")
-        if action in reminders.ACTIONS and appointment.isdigit():
-            return reminders.act(turn, action, int(appointment))
-    if kind == "rebook" and arg.isdigit():
-        return reminders.rebook(turn, int(arg))
-    if kind == "svc" and arg.isdigit():
-        convo.service_id, convo.intent = int(arg), convo.intent or "book"
+        return reminders.act(turn, picked.word, picked.number)
+    if kind == "rebook":
+        return reminders.rebook(turn, picked.number)
+    if kind == "svc":
+        convo.service_id, convo.intent = picked.number, convo.intent or "book"
         return booking.advance(turn)
-    if kind == "when" and arg in ("soonest", "tomorrow", "week", "nextweek") and convo.service_id:
-        booking.when_choice(turn, arg)
+    if kind == "when":
+        booking.when_choice(turn, picked.word)
         return booking.offer(turn)
-    if kind == "slot" and arg.isdigit() and convo.state == OFFERING:
-        return booking.pick(turn, int(arg))
-    if kind == "appt" and arg.isdigit() and convo.state == PICK_APPOINTMENT:
-        return manage.pick_appointment(turn, int(arg))
-    if value in ("later", "otherday") and convo.state == OFFERING:
-        return booking.later(turn) if value == "later" else booking.other_day(turn)
-    if value in ("yes", "no") and convo.state in (CONFIRMING, CONFIRM_CANCEL, OFFER_WAITLIST):
-        return answer_yes_no(turn, value == "yes")
-    if value == "restart":
-        convo.reset()
-        return turn.menu("OK. Anything else I can do for you?")
-    # An old button from an earlier step: say so rather than act on it.
-    turn.say("That option is from an earlier step. Here is where we are:")
-    return repeat(turn)
+    if kind == "slot":
+        return booking.pick(turn, picked.number)
+    if kind == "appt":
+        return manage.pick_appointment(turn, picked.number)
+    if kind in ("later", "otherday"):
+        return booking.later(turn) if kind == "later" else booking.other_day(turn)
+    if kind in ("yes", "no"):
+        return answer_yes_no(turn, kind == "yes")
+    convo.reset()  # restart
+    return turn.menu("OK. Anything else I can do for you?")
+
+
+def _still_valid(turn: Turn, picked: choices.Picked) -> bool:
+    """Whether a well-formed choice fits where the conversation is now (an old button may not)."""
+    state = turn.convo.state
+    return {
+        "svc": picked.number in turn.catalogue.services,
+        "when": turn.convo.service_id is not None,
+        "slot": state == OFFERING,
+        "appt": state == PICK_APPOINTMENT,
+        "later": state == OFFERING, "otherday": state == OFFERING,
+        "yes": state in (CONFIRMING, CONFIRM_CANCEL, OFFER_WAITLIST),
+        "no": state in (CONFIRMING, CONFIRM_CANCEL, OFFER_WAITLIST),
+    }.get(picked.kind, True)
 
 
 def waiting_answer(turn: Turn) -> bool:
@@ -143,7 +160,7 @@ def take_name(turn: Turn) -> bool:
     if not match or turn.heard.intent or turn.heard.number is not None:
         turn.say("Sorry, what name should I put the booking under? (Just your name, like \"Ana Souza\".)")
         return True
-    turn.desk.set_name(turn.client.id, match[1].strip().title() if match[1].islower() else match[1].strip())
+    turn.desk.set_name(turn.enrolled().id, match[1].strip().title() if match[1].islower() else match[1].strip())
     turn.client = type(turn.client)(turn.client.id, match[1].strip(), turn.client.timezone)
     turn.convo.state = CONFIRMING
     booking.confirm(turn)

@@ -5,7 +5,7 @@ from datetime import datetime
 
 from core.booking import errors
 from core.booking.commands import Cancel
-from core.conversation import booking_flow, render
+from core.conversation import booking_flow, choices, render
 from core.conversation.state import ASK_WHEN, CONFIRM_CANCEL, IDLE, PICK_APPOINTMENT
 from core.conversation.turn import Turn
 from core.db.models import Appointment
@@ -22,14 +22,14 @@ def list_appointments(turn: Turn) -> None:
     turn.convo.reset()
     if not upcoming and not waiting:
         turn.say("You have no upcoming appointments. Would you like to book one?",
-                 [("Book an appointment", "intent:book")])
+                 [("Book an appointment", choices.intent("book"))])
         return
     lines = [f"• {describe(turn, a)} (code {a.confirmation_code})" for a in upcoming]
     lines += [f"• Waiting list: {turn.service_name(w.service_id)}, "
               f"{render.when(w.window_start, turn.zone, turn.now)} onwards" for w in waiting]
     head = f"Your upcoming appointments ({render.zone_label(turn.zone)}):" if upcoming else "You have no appointments yet."
-    choices = [("Move one", "intent:reschedule"), ("Cancel one", "intent:cancel")] if upcoming else []
-    turn.say("\n".join([head, *lines]), choices + [("Book another", "intent:book")])
+    actions = [("Move one", choices.intent("reschedule")), ("Cancel one", choices.intent("cancel"))] if upcoming else []
+    turn.say("\n".join([head, *lines]), actions + [("Book another", choices.intent("book"))])
 
 
 def start(turn: Turn, intent: str) -> None:
@@ -39,7 +39,7 @@ def start(turn: Turn, intent: str) -> None:
     upcoming = turn.desk.upcoming(turn.client.id)
     if not upcoming:
         turn.say("You have no upcoming appointments to change. Would you like to book one?",
-                 [("Book an appointment", "intent:book")])
+                 [("Book an appointment", choices.intent("book"))])
         turn.convo.reset()
         return
     narrowed = _narrow(turn, upcoming)
@@ -48,7 +48,7 @@ def start(turn: Turn, intent: str) -> None:
     turn.convo.state = PICK_APPOINTMENT
     verb = "cancel" if intent == "cancel" else "move"
     turn.say(f"Which appointment would you like to {verb}?",
-             [(describe(turn, a), f"appt:{a.id}") for a in narrowed] + [("Never mind", "restart")])
+             [(describe(turn, a), choices.appointment(a.id)) for a in narrowed] + [("Never mind", "restart")])
 
 
 def _narrow(turn: Turn, upcoming: list[Appointment]) -> list[Appointment]:
@@ -106,7 +106,7 @@ def confirm_cancel(turn: Turn) -> None:
     late = (" As it was less than the cancellation window before the start, it's noted as a late cancellation."
             if appt.late_cancellation else "")
     turn.say(f"Cancelled: your {describe(turn, appt)}.{late} Would you like to book another time?",
-             [("Book another time", "intent:book"), ("No, thanks", "restart")])
+             [("Book another time", choices.intent("book")), ("No, thanks", "restart")])
 
 
 def join_waitlist(turn: Turn) -> None:
@@ -114,14 +114,14 @@ def join_waitlist(turn: Turn) -> None:
     if convo.service_id is None or convo.window_start is None:
         convo.intent = "waitlist"
         return booking_flow.advance(turn)
-    turn.desk.join_waitlist(client_id=turn.client.id, service_id=convo.service_id, provider_id=convo.provider_id,
+    turn.desk.join_waitlist(client_id=turn.enrolled().id, service_id=convo.service_id, provider_id=convo.provider_id,
                             start=datetime.fromisoformat(convo.window_start),
                             end=datetime.fromisoformat(convo.window_end), channel=turn.inbound.channel)
     what = turn.service_name(convo.service_id)
     when = render.when(datetime.fromisoformat(convo.window_start), turn.zone, turn.now)
     convo.reset()
     turn.say(f"You're on the waiting list for a {what} from {when}. I'll message you if a time opens up.",
-             [("My appointments", "intent:list")])
+             [("My appointments", choices.intent("list"))])
 
 
 __all__ = ["IDLE"]

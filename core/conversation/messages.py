@@ -19,6 +19,7 @@ class Inbound:
     `sender` is the channel's own id for the person (Telegram chat id, Slack user id, E.164
     phone, web chat session); `message_id` is the platform's id, used to answer a retried
     delivery once only; `choice` is the value of a picked option, `text` what they typed.
+    `origin` is set by edges whose senders anyone can make up (the web chat's session ids).
     """
 
     channel: str
@@ -28,6 +29,7 @@ class Inbound:
     message_id: str | None = None
     display_name: str | None = None
     phone: str | None = None
+    origin: str | None = None  # where an unverified sender came from (a web visitor's IP), for per-origin limits
 
 
 @dataclass(frozen=True)

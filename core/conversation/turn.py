@@ -1,16 +1,18 @@
 """One turn of the conversation: who is talking, what they said, and what we say back."""
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from core.conversation import choices
 from core.conversation.desk import Catalogue, Client, Desk
 from core.conversation.messages import Choice, Inbound, Reply
 from core.conversation.nlu import Understanding
 from core.conversation.state import Conversation
 
-MENU = (("Book an appointment", "intent:book"), ("My appointments", "intent:list"),
-        ("Move one", "intent:reschedule"), ("Cancel one", "intent:cancel"))
+MENU = (("Book an appointment", choices.intent("book")), ("My appointments", choices.intent("list")),
+        ("Move one", choices.intent("reschedule")), ("Cancel one", choices.intent("cancel")))
 
 
 @dataclass
@@ -29,6 +31,20 @@ class Turn:
         self.replies.append(Reply(text, tuple(Choice(label, value) for label, value in choices)))
         if choices:
             self.convo.choices = [[label, value] for label, value in choices]
+
+    def enrolled(self) -> Client:
+        """The client, made a user now if they were not one yet (they are booking or joining a list)."""
+        if self.client.id is None:
+            inbound = self.inbound
+            self.client = self.desk.enroll(inbound.channel, inbound.sender, self.client.name or inbound.display_name,
+                                           inbound.phone)
+        return self.client
+
+    @property
+    def holder(self) -> str:
+        """Who holds a picked slot: this conversation (it may have no client yet). No ':' (see coordination)."""
+        digest = hashlib.blake2b(f"{self.inbound.channel}\0{self.inbound.sender}".encode(), digest_size=10)
+        return "c" + digest.hexdigest()
 
     def menu(self, text: str) -> None:
         self.say(text, MENU)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from core.conversation import choices
 from core.conversation.messages import Choice, Reply
 from core.conversation.render import clock, day_label, when, zone_label
 from core.notifications.calendar import CalendarEntry, ics
@@ -35,6 +36,7 @@ class AppointmentFacts:
     client_name: str
     client_zone: str
     business: str
+    cancellation_reason: str | None = None
 
     def at(self, now: datetime, zone: str | None = None) -> str:
         zone = zone or self.client_zone
@@ -52,18 +54,23 @@ def compose(kind: str, facts: AppointmentFacts, channel: str, now: datetime,
         was = payload.get("previous_start")
         before = f" (was {when(datetime.fromisoformat(was), facts.client_zone, now)})" if was else ""
         return Reply(f"Moved: your {what} is now {facts.at(now)}{before}."), calendar_file(facts, now)
-    if kind == "cancelled":
-        return Reply(f"Cancelled: your {what}, {facts.at(now)}. Message me whenever you'd like to book again.",
-                     _choices(channel, ("Book another time", "intent:book"))), None
+    if kind == "cancelled" and payload.get("by") == "client":  # by email only, to clear their calendar
+        return Reply(f"Cancelled, as you asked: your {what}, {facts.at(now)}. "
+                     "Message me whenever you'd like to book another time."), None
+    if kind == "cancelled":  # sent only when the business cancelled: a client who cancels is told in the chat
+        reason = f" Reason: {facts.cancellation_reason.rstrip('.')}." if facts.cancellation_reason else ""
+        return Reply(f"Sorry, {facts.business} has had to cancel your {what}, {facts.at(now)}.{reason} "
+                     "Message me whenever you'd like to book another time.",
+                     _choices(channel, ("Book another time", choices.intent("book")))), None
     if kind == "no_show":
         return Reply(f"We missed you at your {what}, {facts.at(now)}. Would you like to book another time?",
-                     _choices(channel, ("Book again", f"rebook:{facts.id}"))), None
+                     _choices(channel, ("Book again", choices.rebook(facts.id)))), None
     if kind == "follow_up":
         text = f"Thanks for visiting {facts.business}! We hope you enjoyed your {facts.service}."
         if channel == SMS:
             return Reply(f"{text} To book again, just text \"book a {facts.service.lower()}\"."), None
         return Reply(text + " Book your next one in one tap:",
-                     (Choice(f"Book another {facts.service.lower()}", f"rebook:{facts.id}"),)), None
+                     (Choice(f"Book another {facts.service.lower()}", choices.rebook(facts.id)),)), None
     if kind == "reminder":
         return reminder(facts, channel, now), None
     raise ValueError(f"no text for a {kind!r} notification")
@@ -73,8 +80,8 @@ def reminder(facts: AppointmentFacts, channel: str, now: datetime) -> Reply:
     text = f"Reminder: your {facts.service} with {facts.provider} is {facts.at(now)}."
     if channel == SMS:
         return Reply(f"{text} {SMS_ACTIONS}")
-    return Reply(text, (Choice("Confirm", f"remind:confirm:{facts.id}"), Choice("Cancel", f"remind:cancel:{facts.id}"),
-                        Choice("Move", f"remind:move:{facts.id}")))
+    return Reply(text, (Choice("Confirm", choices.remind("confirm", facts.id)), Choice("Cancel", choices.remind("cancel", facts.id)),
+                        Choice("Move", choices.remind("move", facts.id))))
 
 
 def provider_note(facts: AppointmentFacts, kind: str, payload: dict, now: datetime) -> Reply:
