@@ -18,12 +18,14 @@ from sqlalchemy.orm import Session
 
 from core.booking import catalog, errors
 from core.booking.catalog import Window
+from core.booking.schedules import bump_catalogue
 from core.db.models import Business, Provider, Resource, Service
 
 DAYS = {"mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6, "sun": 7}
 RULES = {"minNoticeMinutes": "min_notice_minutes", "horizonDays": "horizon_days",
          "slotIntervalMinutes": "slot_interval_minutes", "cancellationWindowHours": "cancellation_window_hours",
-         "holdMinutes": "hold_minutes", "confirmSmsCancel": "confirm_sms_cancel"}
+         "holdMinutes": "hold_minutes", "confirmSmsCancel": "confirm_sms_cancel",
+         "maxFutureBookings": "max_future_bookings", "verifyWebContact": "verify_web_contact"}
 
 
 def load_file(s: Session, path: str | Path) -> dict[str, int]:
@@ -43,6 +45,7 @@ def load_business(s: Session, data: dict[str, Any]) -> dict[str, int]:
     services = {sv["name"]: _service(s, sv, resources) for sv in data.get("services") or []}
     providers = [_provider(s, p, services, business.timezone) for p in data.get("providers") or []]
     s.flush()
+    bump_catalogue(s)  # the rules, or a service's or provider's fields, may be all that changed
     return {"resources": len(resources), "services": len(services), "providers": len(providers)}
 
 

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from sqlalchemy import (
     JSON, Boolean, Column, Date, ForeignKey, Index, Integer, Numeric, String, Table, Text, Time,
-    UniqueConstraint,
+    UniqueConstraint, false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -59,6 +59,10 @@ class Business(Base):
     # Bumped by every catalogue write (services, providers, hours, time off, rules): one cheap read
     # tells each process's cached catalogue whether it is still the current one.
     catalogue_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # Against abuse: at most this many upcoming bookings per client (None: no cap); and whether a
+    # web chat visitor must prove a phone or email with a one-time code before a booking is made.
+    max_future_bookings: Mapped[int | None] = mapped_column(Integer)
+    verify_web_contact: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class User(Base):
