@@ -45,9 +45,11 @@ return id
 """
 
 
-def to_inbound(*, session: str, text: str | None, choice: str | None, message_id: str | None) -> Inbound:
+def to_inbound(*, session: str, text: str | None, choice: str | None, message_id: str | None,
+               origin: str | None = None) -> Inbound:
+    """`origin` is the visitor's IP address: anyone can make up a session id, not an address."""
     return Inbound(channel=CHANNEL, sender=session, text=text, choice=choice,
-                   message_id=f"{session}:{message_id}" if message_id else None)
+                   message_id=f"{session}:{message_id}" if message_id else None, origin=origin)
 
 
 def render(replies: list[Reply]) -> dict:

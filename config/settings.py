@@ -4,6 +4,7 @@ Every name here is part of the contract in shared/DESIGN.md; do not rename.
 """
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from datetime import timedelta
 from functools import lru_cache
@@ -26,6 +27,17 @@ def parse_offsets(text: str) -> list[timedelta]:
             raise ValueError(f"reminder offset {part!r} is not like 24h, 2h, 30m or 1d")
         offsets.append(timedelta(**{units[unit]: int(part[:-1])}))
     return sorted(offsets, reverse=True)
+
+
+def parse_networks(text: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """Parse `10.0.0.1, 172.16.0.0/12, ::1` into networks (a bare address is a network of one)."""
+    networks = []
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        try:
+            networks.append(ipaddress.ip_network(part, strict=False))
+        except ValueError:
+            raise ValueError(f"trusted proxy {part!r} is not an IP address or CIDR network like 10.0.0.0/8") from None
+    return networks
 
 
 class Settings(BaseSettings):
@@ -52,6 +64,16 @@ class Settings(BaseSettings):
     twilio_from_number: str | None = Field(default=None, alias="TWILIO_FROM_NUMBER")
     twilio_api_base_url: str = Field(default="https://api.twilio.com", alias="TWILIO_API_BASE_URL")
 
+    # The public edges (webhooks/ratelimit.py, webhooks/clientip.py). A limit is one or more windows in
+    # the `limits` library's notation ("20/minute;200/hour"); an empty string switches that limit off.
+    rate_limit_chat: str = Field(default="20/minute;200/hour", alias="SLOTLINE_RATE_LIMIT_CHAT")
+    rate_limit_chat_ip: str = Field(default="60/minute;600/hour", alias="SLOTLINE_RATE_LIMIT_CHAT_IP")
+    rate_limit_inbox: str = Field(default="60/minute", alias="SLOTLINE_RATE_LIMIT_INBOX")
+    rate_limit_inbox_ip: str = Field(default="600/minute", alias="SLOTLINE_RATE_LIMIT_INBOX_IP")
+    rate_limit_sender: str = Field(default="30/minute;300/hour", alias="SLOTLINE_RATE_LIMIT_SENDER")
+    rate_limit_webhook_ip: str = Field(default="6000/minute", alias="SLOTLINE_RATE_LIMIT_WEBHOOK_IP")
+    trusted_proxies: str = Field(default="", alias="SLOTLINE_TRUSTED_PROXIES")
+
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
@@ -66,6 +88,30 @@ class Settings(BaseSettings):
     def _valid_offsets(cls, value: str) -> str:
         parse_offsets(value)
         return value
+
+    @field_validator("rate_limit_chat", "rate_limit_chat_ip", "rate_limit_inbox", "rate_limit_inbox_ip",
+                     "rate_limit_sender", "rate_limit_webhook_ip")
+    @classmethod
+    def _valid_rate_limit(cls, value: str) -> str:
+        from limits import parse_many  # only needed to check the notation
+
+        if value.strip():
+            try:
+                parse_many(value)
+            except ValueError:
+                raise ValueError(f"rate limit {value!r} is not like 20/minute;200/hour") from None
+        return value.strip()
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _valid_proxies(cls, value: str) -> str:
+        parse_networks(value)
+        return value
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        """SLOTLINE_TRUSTED_PROXIES as a list of IP addresses and CIDR networks."""
+        return [str(net) for net in parse_networks(self.trusted_proxies)]
 
     @model_validator(mode="after")
     def _no_placeholder_secrets_in_production(self) -> "Settings":

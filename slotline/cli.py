@@ -198,7 +198,9 @@ def _serve(app, host: str, port: int) -> None:
                 for sig, handler in previous.items():
                     signal.signal(sig, handler)
 
-    Server(uvicorn.Config(app, host=host, port=port, log_level="info")).run()
+    # proxy_headers off: the app applies SLOTLINE_TRUSTED_PROXIES itself (webhooks/clientip.py), and
+    # uvicorn's default would believe any X-Forwarded-For sent from 127.0.0.1.
+    Server(uvicorn.Config(app, host=host, port=port, log_level="info", proxy_headers=False)).run()
 
 
 def cmd_chat(settings: Settings, _args=None) -> int:

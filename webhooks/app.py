@@ -4,7 +4,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from slotline.bootstrap import Container
-from webhooks import errors, metrics
+from webhooks import bodylimit, clientip, errors, metrics, ratelimit
 from webhooks.api import api_router
 from webhooks.chat import router as chat_router
 from webhooks.health import router as health_router
@@ -23,7 +23,12 @@ def create_app(container: Container) -> FastAPI:
     app = FastAPI(title="Slotline", description=DESCRIPTION, version="0.1.0", docs_url="/docs")
     app.state.container = container
     errors.install(app)
+    ratelimit.install(app, container)
+    # Middleware added later runs earlier: the client's IP is settled first, metrics count every
+    # answer (a 413 too), and an oversized body is refused before any route reads it.
+    app.add_middleware(bodylimit.BodySizeLimit)
     metrics.install(app)
+    clientip.install(app, container.settings.trusted_proxy_list if container is not None else [])
     app.include_router(health_router)
     app.include_router(api_router)
     app.include_router(chat_router)

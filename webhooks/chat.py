@@ -10,12 +10,14 @@ import re
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Query, Response, status
+from fastapi import APIRouter, HTTPException, Path, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from redis.exceptions import RedisError
 
 from bots import webchat
 from bots.webchat import WebChatInbox, WebChatSender
+from webhooks import ratelimit
+from webhooks.clientip import client_ip
 from webhooks.deps import ContainerDep
 
 log = logging.getLogger(__name__)
@@ -52,12 +54,20 @@ class ChatOut(BaseModel):
     replies: list[ReplyOut]
 
 
-@router.post("/api/v1/chat", response_model=ChatOut)
-def chat(body: ChatIn, container: ContainerDep) -> dict:
+RATE_LIMITED = {429: {"description": "too many messages from this session or address: wait `Retry-After` "
+                                     "seconds (`replies` holds a chat reply saying so)"}}
+
+
+@router.post("/api/v1/chat", response_model=ChatOut, responses=RATE_LIMITED)
+def chat(body: ChatIn, container: ContainerDep, request: Request) -> dict:
     """One message from the web chat; the assistant's replies, each with its choices."""
+    origin = client_ip(request)
+    # Before the conversation's per-person lock: a flood is turned away without waiting on anyone.
+    ratelimit.enforce(request, ("chat", body.session), ("chat_ip", origin), chat_reply=True)
     if container.assistant is None:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "the chat needs Redis, which is not configured")
-    inbound = webchat.to_inbound(session=body.session, text=body.text, choice=body.choice, message_id=body.message_id)
+    inbound = webchat.to_inbound(session=body.session, text=body.text, choice=body.choice, message_id=body.message_id,
+                                 origin=origin)
     try:
         replies = container.assistant.handle(inbound)
     except TimeoutError as exc:

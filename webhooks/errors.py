@@ -1,14 +1,15 @@
 """The one place domain errors and bad requests become HTTP answers.
 
 Every refusal is `{"detail": <a sentence for a person>, "code": <a stable machine code>}`;
-request validation adds the raw pydantic list under `errors`.
+request validation adds pydantic's list under `errors`, each with only `loc`, `msg` and `type`.
+Neither ever repeats the value that was sent: a 422 names the field and the reason, and its
+size does not grow with the input (a 100 MB field once came back as a 100 MB error).
 """
 from __future__ import annotations
 
 import json
 
 from fastapi import FastAPI, Request, status
-from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
@@ -41,10 +42,28 @@ class ErrorResponse(JSONResponse):
         return json.dumps(content, ensure_ascii=True, separators=(",", ":")).encode("ascii")
 
 
+MAX_LOC_PART = 40  # a key of the input can be a location (an unknown field): never repeat a long one
+
+
 def _field(loc: tuple) -> str:
     if loc and loc[0] in _LOCATIONS:
         loc = loc[1:]
-    return ".".join(str(p) for p in loc) or "body"
+    return ".".join(str(p) for p in _short_loc(loc)) or "body"
+
+
+def _short_loc(loc) -> list:
+    return [p if not isinstance(p, str) or len(p) <= MAX_LOC_PART else p[:MAX_LOC_PART] + "..." for p in loc]
+
+
+def _message(err: dict) -> str:
+    """pydantic's message without the input in it (our own validators may quote the value)."""
+    message = str(err.get("msg", "is invalid")).removeprefix("Value error, ")
+    given = err.get("input")
+    if isinstance(given, str) and given:
+        message = message.replace(repr(given), "the value given")
+        if len(given) >= 8:
+            message = message.replace(given, "the value given")
+    return message
 
 
 def describe(errs: list[dict]) -> str:
@@ -58,8 +77,7 @@ def describe(errs: list[dict]) -> str:
             clauses.append(f"{_field(err['loc'])}: needs a time zone offset, like 2025-03-10T09:00:00+00:00 "
                            "or 2025-03-10T09:00:00Z")
         else:
-            message = str(err.get("msg", "is invalid")).removeprefix("Value error, ")
-            clauses.append(f"{_field(err['loc'])}: {message}")
+            clauses.append(f"{_field(err['loc'])}: {_message(err)}")
     return "; ".join(clauses) or "the request is invalid"
 
 
@@ -77,15 +95,9 @@ async def validation_error(_request: Request, exc: RequestValidationError) -> Er
 
 
 def _plain(errs: list[dict]) -> list:
-    # The raw input may be bytes or hold values JSON cannot carry; show it only when it can.
-    cleaned = []
-    for err in errs:
-        err = {k: v for k, v in err.items() if k != "url"}
-        try:
-            cleaned.append(jsonable_encoder(err))
-        except (TypeError, ValueError, UnicodeDecodeError):
-            cleaned.append({k: str(v) for k, v in err.items() if k != "input"})
-    return cleaned
+    # No `input` and no `ctx`: both can repeat what was sent (ctx holds the JSON error's document too).
+    return [{"loc": _short_loc(err.get("loc", ())), "msg": _message(err), "type": str(err.get("type", ""))}
+            for err in errs]
 
 
 def install(app: FastAPI) -> None:

@@ -3,16 +3,24 @@
 The secret header is checked before anything else runs (403). The update is handled after the
 response, in the threadpool (the assistant is sync), so Telegram gets its 200 at once; a
 retried update is answered once (the assistant dedupes on the update id).
+
+Rate limits (webhooks/ratelimit.py): a loose one per IP before the secret check (429), and one
+per person (`from.id`) after it. A person over theirs still gets a 200 (Telegram would otherwise
+retry) but the update is not handled; once a window the answer itself carries a "slow down"
+message (Telegram runs a Bot API method given in a webhook's response), so it costs no call.
 """
 from __future__ import annotations
 
-from fastapi import APIRouter, BackgroundTasks, HTTPException, Request, status
+from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException, Request, status
+from starlette.concurrency import run_in_threadpool
+from telegram import Update
 
 from bots import telegram
 from slotline.bootstrap import Container
+from webhooks import ratelimit
 from webhooks.deps import ContainerDep
 
-router = APIRouter(tags=["telegram"])
+router = APIRouter(tags=["telegram"], dependencies=[Depends(ratelimit.limit_webhook_ip)])
 
 
 @router.post("/webhooks/telegram", responses={
@@ -28,7 +36,30 @@ async def telegram_update(request: Request, background: BackgroundTasks, contain
         update = telegram.parse_update(await request.body())
     except telegram.MalformedUpdate as exc:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from exc
+    sender = _sender_of(update)
+    if sender is not None:
+        refusal = await run_in_threadpool(ratelimit.rate_limits(request).sender_refusal, "telegram", sender)
+        if refusal is not None:
+            return _slow_down(update, refusal)
     background.add_task(channel_for(request, container).handle, update)  # sync: run in the threadpool
+    return {"ok": True}
+
+
+def _sender_of(update: Update) -> str | None:
+    """Whose allowance an update spends: the person (`from.id`), or the chat when no person is named."""
+    user, chat = update.effective_user, update.effective_chat
+    return str(user.id) if user is not None else str(chat.id) if chat is not None else None
+
+
+def _slow_down(update: Update, refusal: ratelimit.Refusal) -> dict:
+    """The answer to an update held back: a tap is always settled (no endless spinner); "slow down" once a window."""
+    text = ratelimit.slow_down(refusal.retry_after) if refusal.notify else None
+    if update.callback_query is not None:
+        return {"method": "answerCallbackQuery", "callback_query_id": update.callback_query.id,
+                **({"text": text} if text else {})}
+    chat = update.effective_chat
+    if text and chat is not None:
+        return {"method": "sendMessage", "chat_id": chat.id, "text": text}
     return {"ok": True}
 
 

@@ -2,6 +2,11 @@
 
 Both are refused (403) when SLOTLINE_PUBLIC_URL or TWILIO_AUTH_TOKEN is unset: without them no
 signature can be checked. Thin: the SMS channel (`bots.sms`) does the rest.
+
+Rate limits (webhooks/ratelimit.py): a loose one per IP before the signature check (429), and,
+for texts, one per number (`From`) after it. A number over its limit gets a 200 whose TwiML
+says "slow down" once a window and nothing after, and the conversation is not run; opt-out and
+opt-in words always go through, since they must be recorded.
 """
 from __future__ import annotations
 
@@ -14,10 +19,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.datastructures import ImmutableMultiDict
 
 from bots import sms
+from bots.sms import keywords
+from bots.sms.inbox import twiml
+from core.conversation.messages import Reply
+from webhooks import ratelimit
 from webhooks.deps import ContainerDep
 
 log = logging.getLogger(__name__)
-router = APIRouter(tags=["twilio"], include_in_schema=False)
+router = APIRouter(tags=["twilio"], include_in_schema=False, dependencies=[Depends(ratelimit.limit_webhook_ip)])
 TWIML = "text/xml"
 
 
@@ -40,16 +49,32 @@ TwilioForm = Annotated[ImmutableMultiDict, Depends(twilio_form)]
 
 
 @router.post("/webhooks/twilio/sms")
-def incoming_sms(form: TwilioForm, container: ContainerDep) -> Response:
+def incoming_sms(form: TwilioForm, container: ContainerDep, request: Request) -> Response:
     """A text from a client; the answer is TwiML, one `<Message>` a reply (none for a repeat or STOP)."""
+    opt_outs = sms.OptOuts(container.session_factory)
+    held = _held_back(request, form, opt_outs)
+    if held is not None:
+        return Response(held, media_type=TWIML)
     assistant = container.assistant
     first_time = ((lambda sid: assistant.store.first_time_seen(sms.CHANNEL, sid)) if assistant
                   else (lambda sid: True))
-    inbox = sms.SmsInbox(assistant, sms.OptOuts(container.session_factory), first_time)
+    inbox = sms.SmsInbox(assistant, opt_outs, first_time)
     try:
         return Response(inbox.answer(form), media_type=TWIML)
     except sms.BadWebhook as exc:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from None
+
+
+def _held_back(request: Request, form: ImmutableMultiDict, opt_outs: sms.OptOuts) -> str | None:
+    """TwiML for a number over its limit ("slow down" once a window, then nothing); None to answer as usual."""
+    sender = form.get("From")
+    if not sender or keywords.keyword(form.get("Body")) in ("opt_out", "opt_in"):
+        return None
+    refusal = ratelimit.rate_limits(request).sender_refusal("sms", sender)
+    if refusal is None:
+        return None
+    tell = refusal.notify and not opt_outs.is_opted_out(sender)
+    return twiml([Reply(ratelimit.slow_down(refusal.retry_after))] if tell else [])
 
 
 @router.post("/webhooks/twilio/status")

@@ -195,13 +195,13 @@
     button.setAttribute("aria-pressed", "true");
     freezeChoices(entry, choice.value);
     add({ who: "me", text: choice.label });
-    deliver({ body: { choice: choice.value }, fromChoice: true });
+    deliver({ body: { choice: choice.value }, fromChoice: true, entry: entry });
   }
 
   function say(text) {
     freezeChoices(null, null);
     add({ who: "me", text: text });
-    deliver({ body: { text: text }, fromChoice: false });
+    deliver({ body: { text: text }, fromChoice: false, typed: true });
   }
 
   function deliver(message) {
@@ -217,6 +217,9 @@
     }).then(function (response) {
       return response.json().catch(function () { return null; }).then(function (data) {
         if (response.ok && data && Array.isArray(data.replies)) return answered(message, data.replies);
+        if (response.status === 429 && data && Array.isArray(data.replies) && data.replies.length) {
+          return slowedDown(message, data.replies);
+        }
         if (response.status === 409) delete message.body.messageId; // busy: not handled, id spent
         failed(message, problem(response.status, data));
       });
@@ -246,6 +249,20 @@
       var next = log.querySelector("button.choice:not(:disabled)");
       (next || input).focus({ preventScroll: true });
     }
+  }
+
+  // Too many messages at once: the server says how long to wait, in the assistant's own voice.
+  // Nothing was handled, so nothing is lost: typed text goes back in the box, and the options a
+  // tap came from are offered again under the reply.
+  function slowedDown(message, replies) {
+    setBusy(false);
+    replies.forEach(function (reply, i) {
+      var choices = reply.choices && reply.choices.length ? reply.choices
+        : (i === replies.length - 1 && message.entry ? message.entry.choices : []);
+      add({ who: "bot", text: reply.text, choices: choices });
+    });
+    if (message.typed && !input.value) input.value = message.body.text;
+    input.focus({ preventScroll: true });
   }
 
   function failed(message, text) {
