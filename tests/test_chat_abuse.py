@@ -129,3 +129,38 @@ def test_idle_nameless_passers_by_are_purged_and_everyone_else_is_kept(session_f
         assert not remaining & set(gone) and set(kept) | {waiting, opted} <= remaining
         assert s.scalar(select(func.count()).select_from(ChannelIdentity).where(
             ChannelIdentity.user_id.in_(gone))) == 0
+
+
+def cap_bookings_at_two(session_factory) -> None:
+    from core.db.models import Business
+
+    with session_factory() as s:
+        s.get(Business, 1).max_future_bookings = 2
+        s.commit()
+
+
+def test_upcoming_bookings_per_client_are_capped_in_the_chat_and_over_rest(web, session_factory, salon):
+    cap_bookings_at_two(session_factory)
+    chat = Chat(web)
+    for hour in ("10", "11"):
+        chat.say(f"a beard trim with Sam tomorrow at {hour}")
+        chat.pick(f"{hour}:00")
+        chat.pick("Yes")
+        if "What name" in chat.text:
+            chat.say("Ana Souza")
+        assert "Booked!" in chat.text
+    chat.say("a beard trim with Sam tomorrow at 14")
+    chat.pick("14:00")
+    chat.pick("Yes")
+    assert "Sorry, I can't book that: you already have 2 upcoming bookings" in chat.text
+    assert len(appointments(session_factory)) == 2
+    client = appointments(session_factory)[0].client_id
+    response = web.post("/api/v1/appointments", headers={"Authorization": "Bearer test-token"}, json={
+        "serviceId": salon.beard, "providerId": salon.sam, "clientId": client,
+        "startTime": "2026-12-02T10:00:00+00:00"})
+    assert response.status_code == 409 and response.json()["code"] == "booking_limit", response.text
+    assert "2 upcoming bookings" in response.json()["detail"]
+    other = web.post("/api/v1/appointments", headers={"Authorization": "Bearer test-token"}, json={
+        "serviceId": salon.beard, "providerId": salon.sam, "clientId": salon.clients[0],
+        "startTime": "2026-12-02T10:00:00+00:00"})
+    assert other.status_code == 201, other.text  # another client is not affected

@@ -60,6 +60,12 @@ class SlotHeld(SlotTaken):
     code = "slot_held"
 
 
+class BookingLimitReached(BookingError):
+    """The client already has as many upcoming bookings as the business allows one client."""
+
+    code = "booking_limit"
+
+
 class TooManyHolds(BookingError):
     """One origin (a web visitor's address) is already holding as many slots as it may."""
 

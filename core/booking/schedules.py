@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import String, bindparam, cast, exists, func, insert, literal, select, update
+from sqlalchemy import String, bindparam, case, cast, exists, func, insert, literal, select, update
 from sqlalchemy.engine import Row
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from core.booking.availability import Interval, Rules, Schedule, ServiceShape, WallWindow
@@ -48,6 +49,29 @@ def bump_schedule(session: Session, provider_id: int) -> None:
     """Call after changing a provider's hours, breaks, overrides or time off."""
     session.execute(update(Provider).where(Provider.id == provider_id)
                     .values(schedule_version=Provider.schedule_version + 1))
+    bump_catalogue(session)
+
+
+def bump_catalogue(session: Session) -> None:
+    """Call after changing what the assistant offers (services, providers, hours, time off, rules):
+    every process's cached catalogue reads the version, so each sees the change on its next turn."""
+    bumped = session.execute(update(Business).where(Business.id == 1)
+                             .values(catalogue_version=Business.catalogue_version + 1))
+    if bumped.rowcount:
+        return
+    # No business row yet: make the one `get_business` stands in for, so the version has a home.
+    try:
+        with session.begin_nested():
+            session.add(Business(id=1, name="Slotline", timezone="UTC", confirm_sms_cancel=True,
+                                 catalogue_version=2, **DEFAULT_RULES))
+    except IntegrityError:  # another transaction made it first
+        session.execute(update(Business).where(Business.id == 1)
+                        .values(catalogue_version=Business.catalogue_version + 1))
+
+
+def catalogue_version(session: Session) -> int | None:
+    """The catalogue's version (None before anything was set up): one read by primary key."""
+    return session.scalar(select(Business.catalogue_version).where(Business.id == 1))
 
 
 @dataclass(frozen=True)
@@ -71,6 +95,8 @@ class Offer:
     hold_minutes: int
     client_known: bool
     booked_id: int | None  # the appointment already booked under the idempotency key
+    max_future_bookings: int | None = None  # the business's cap per client (None: none)
+    client_upcoming: int = 0  # the client's bookings still to come, when the cap needs them counted
 
 
 _providers, _services, _business = Provider.__table__, Service.__table__, Business.__table__
@@ -89,6 +115,11 @@ _OFFERS = (
            select(func.aggregate_strings(cast(service_resources.c.resource_id, String), ","))
            .where(service_resources.c.service_id == _services.c.id).scalar_subquery().label("resource_ids"),
            exists().where(User.__table__.c.id == bindparam("client_id")).label("client_known"),
+           _business.c.max_future_bookings,
+           # Counted only under a cap, and by the (client_id, start_at) index.
+           case((_business.c.max_future_bookings.is_(None), 0), else_=select(func.count()).where(
+               _appointments.c.client_id == bindparam("client_id"), _appointments.c.start_at > bindparam("now"),
+               _appointments.c.status.in_(("pending", "confirmed"))).scalar_subquery()).label("client_upcoming"),
            select(_appointments.c.id).where(_appointments.c.idempotency_key == bindparam("key"))
            .scalar_subquery().label("booked_id"))
     .select_from(_providers.outerjoin(_services, _services.c.id == bindparam("service_id"))
@@ -102,16 +133,18 @@ _EVERY_OFFER = _OFFERS.where(_offers).order_by(_providers.c.id)
 
 
 def read_offer(session: Session, provider_id: int, service_id: int, *, client_id: int | None = None,
-               key: str | None = None, lock: bool = False) -> Offer | None:
-    """The active provider with the service (locking the provider's row if asked), or None."""
+               key: str | None = None, lock: bool = False, now: datetime | None = None) -> Offer | None:
+    """The active provider with the service (locking the provider's row if asked), or None.
+
+    `now` counts the client's upcoming bookings against the business's cap, if it has one."""
     row = session.execute(_ONE_OFFER_LOCKED if lock else _ONE_OFFER, dict(
-        provider_id=provider_id, service_id=service_id, client_id=client_id, key=key)).first()
+        provider_id=provider_id, service_id=service_id, client_id=client_id, key=key, now=now)).first()
     return None if row is None else _offer(row)
 
 
 def offers_of(session: Session, service_id: int) -> list[Offer]:
     """Every active provider who offers the service, by id."""
-    rows = session.execute(_EVERY_OFFER, dict(service_id=service_id, client_id=None, key=None))
+    rows = session.execute(_EVERY_OFFER, dict(service_id=service_id, client_id=None, key=None, now=None))
     return [_offer(row) for row in rows]
 
 
@@ -124,7 +157,8 @@ def _offer(row: Row) -> Offer:
             row.duration_minutes, row.buffer_before_minutes, row.buffer_after_minutes),
         resource_ids=tuple(int(r) for r in row.resource_ids.split(",")) if row.resource_ids else (),
         offered=bool(row.offered), hold_minutes=rules["hold_minutes"], client_known=bool(row.client_known),
-        booked_id=row.booked_id,
+        booked_id=row.booked_id, max_future_bookings=row.max_future_bookings,
+        client_upcoming=int(row.client_upcoming or 0),
         rules=Rules(min_notice=timedelta(minutes=rules["min_notice_minutes"]),
                     horizon=timedelta(days=rules["horizon_days"]),
                     interval=timedelta(minutes=rules["slot_interval_minutes"]), daily_limit=row.daily_limit),

@@ -104,10 +104,11 @@ class BookingService:
             s = uow.session
             # One query reads (and locks) the provider with all this booking needs to know.
             offer = read_offer(s, cmd.provider_id, cmd.service_id, client_id=cmd.client_id,
-                               key=cmd.idempotency_key, lock=True)
+                               key=cmd.idempotency_key, lock=True, now=self.clock())
             if cmd.idempotency_key and (seen := _booked_under(s, offer, cmd.idempotency_key)) is not None:
                 return _replay(s, seen, cmd), True
             require_offer(offer, cmd.provider_id, cmd.service_id, client_id=cmd.client_id)
+            _within_cap(offer)
             start = cmd.start.astimezone(timezone.utc)
             self.slots.check(s, offer, start, cmd.holder_key, holds=lock.holds_against(cmd.holder_key), inserting=True)
             try:
@@ -225,6 +226,14 @@ class BookingService:
     def release_hold(self, holder: str) -> None:
         """Let go of what `holder` holds (they picked another time, said no, or started over)."""
         self.coordination.release_hold(holder)
+
+
+def _within_cap(offer: Offer) -> None:
+    cap = offer.max_future_bookings
+    if cap is not None and offer.client_upcoming >= cap:
+        raise errors.BookingLimitReached(
+            f"you already have {offer.client_upcoming} upcoming booking{'s' if offer.client_upcoming != 1 else ''}, "
+            f"the most this business takes per client; cancel or wait for one to pass before booking another")
 
 
 class _CodeCollision(Exception):

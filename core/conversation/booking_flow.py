@@ -229,6 +229,9 @@ def confirm(turn: Turn) -> None:
             done = f"Booked! {turn.service_name(appt.service_id)} with {turn.provider_name(appt.provider_id)},"
     except errors.SlotTaken:
         return offer(turn, intro="Sorry, someone else booked that time a moment ago. Here is what's free now:")
+    except errors.BookingLimitReached as exc:
+        convo.reset()
+        return turn.say(f"Sorry, I can't book that: {exc}.", [("My appointments", choices.intent("list"))])
     except errors.BookingError as exc:
         return offer(turn, intro=f"Sorry, I couldn't do that: {exc}. Here is what's free now:")
     when = render.when(appt.start_at, turn.zone, turn.now)
