@@ -57,6 +57,9 @@ def test_the_chat_and_webhooks_take_64_kb_and_the_rest_of_the_api_more(web):
     assert web.post("/api/v1/chat", content=chat_body(60 * 1024),
                     headers={"Content-Type": "application/json"}).status_code == 422  # too long a text, not a 413
     assert_too_large(web.post("/api/v1/chat", content=chat_body(70 * 1024), headers={"Content-Type": "application/json"}))
+    assert_too_large(web.post("/webhooks/twilio/sms", content=b"Body=" + b"x" * 70 * 1024))
+    # A Slack App Home button carries the whole view: Slack gets more room (then its signature is checked).
+    assert web.post("/webhooks/slack/events", content=b"payload=" + b"x" * 100 * 1024).status_code != 413
     big_service = {"name": "Colour", "duration": 60, "description": "y" * 200 * 1024}
     assert web.post("/api/v1/services", json=big_service, headers=AUTH).status_code == 422  # read, then refused
 

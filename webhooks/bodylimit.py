@@ -1,4 +1,4 @@
-"""Request bodies are capped: 64 KB for the public chat and the webhooks, 1 MB for the rest.
+"""Request bodies are capped: 64 KB for the public chat and the webhooks (Slack's 256 KB), 1 MB for the rest.
 
 A pure ASGI middleware, so nothing is buffered before the decision: a declared Content-Length
 over the cap is refused before the body is read at all, and a body without one (chunked) is
@@ -13,8 +13,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 PUBLIC_MAX_BYTES = 64 * 1024
 DEFAULT_MAX_BYTES = 1024 * 1024
-# Path prefixes anyone on the internet may post to, with their smaller cap.
-PUBLIC_PREFIXES = ("/api/v1/chat", "/webhooks/")
+# Path prefixes anyone on the internet may post to, with their smaller caps; the first match decides.
+# Slack's is larger: a button pressed in the App Home carries the whole view (up to 100 blocks: a
+# provider's full agenda for two days), and form-encoded that comes near 64 KB with long names.
+CAPS = (("/webhooks/slack/", 256 * 1024), ("/webhooks/", PUBLIC_MAX_BYTES), ("/api/v1/chat", PUBLIC_MAX_BYTES))
 
 
 class BodyTooLarge(Exception):
@@ -23,7 +25,7 @@ class BodyTooLarge(Exception):
 
 def cap_for(path: str) -> int:
     """The most bytes a request body to `path` may have."""
-    return PUBLIC_MAX_BYTES if path.startswith(PUBLIC_PREFIXES) else DEFAULT_MAX_BYTES
+    return next((cap for prefix, cap in CAPS if path.startswith(prefix)), DEFAULT_MAX_BYTES)
 
 
 class BodySizeLimit:
