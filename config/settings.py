@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     twilio_auth_token: str | None = Field(default=None, alias="TWILIO_AUTH_TOKEN")
     twilio_from_number: str | None = Field(default=None, alias="TWILIO_FROM_NUMBER")
     twilio_api_base_url: str = Field(default="https://api.twilio.com", alias="TWILIO_API_BASE_URL")
+    # Email (bots/email): `smtp://user:pass@host:port` (STARTTLS when offered) or `smtps://` (implicit TLS).
+    smtp_url: str | None = Field(default=None, alias="SLOTLINE_SMTP_URL")
+    email_from: str | None = Field(default=None, alias="SLOTLINE_EMAIL_FROM")
 
     # The public edges (webhooks/ratelimit.py, webhooks/clientip.py). A limit is one or more windows in
     # the `limits` library's notation ("20/minute;200/hour"); an empty string switches that limit off.
@@ -82,6 +85,13 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
             raise ValueError(f"SLOTLINE_TIMEZONE {value!r} is not an IANA time zone") from exc
         return value
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_scheme(cls, value: str | None) -> str | None:
+        if value and not value.lower().startswith(("smtp://", "smtps://")):
+            raise ValueError("SLOTLINE_SMTP_URL must look like smtp://user:pass@host:587 or smtps://host:465")
+        return value or None
 
     @field_validator("reminder_offsets")
     @classmethod

@@ -74,11 +74,14 @@ def build(settings: Settings | None = None, *, redis: Redis | None | bool = True
     booking = BookingService(session_factory, coordination, clock=clock,
                              publish=EventRelay(jobs) if jobs is not None else None)
     store = ConversationStore(client) if client is not None else None
-    assistant = Assistant(Desk(booking, session_factory), store) if store is not None else None
-    from slotline.channels import build_senders  # bots import this module: load them after it
+    from slotline.channels import build_links, build_senders  # bots import this module: load them after it
 
-    senders = build_senders(settings, session_factory, client, clock=clock)
-    outbox = Outbox(session_factory, senders)
+    links = build_links(settings)
+    senders = build_senders(settings, session_factory, client, clock=clock, links=links)
+    outbox = Outbox(session_factory, senders, links=links)
+    desk = Desk(booking, session_factory)
+    desk.channels = frozenset(senders)  # what "email me" or "text me" can promise
+    assistant = Assistant(desk, store) if store is not None else None
     notifications = None
     if jobs is not None:
         notifications = Notifications(session_factory, outbox, jobs, offsets=settings.reminder_deltas, clock=clock,

@@ -9,11 +9,18 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from config.settings import Settings
 from core.booking.service import utcnow
+from core.notifications.links import Links
 from core.notifications.sender import Sender
 
 
+def build_links(settings: Settings) -> Links:
+    """Signed manage and unsubscribe links under SLOTLINE_PUBLIC_URL, keyed from the admin token that the
+    web app and the worker share (read on first use: in development it is generated into the data dir)."""
+    return Links(settings.resolved_admin_token, settings.public_url)
+
+
 def build_senders(settings: Settings, session_factory: sessionmaker[Session], redis: Redis | None, *,
-                  clock: Callable[[], datetime] = utcnow) -> dict[str, Sender]:
+                  clock: Callable[[], datetime] = utcnow, links: Links | None = None) -> dict[str, Sender]:
     """A sender per channel whose settings are present; channels without them are simply not reachable.
 
     The web chat is always on: with Redis, what the worker sends to a web chat session waits in
@@ -36,4 +43,9 @@ def build_senders(settings: Settings, session_factory: sessionmaker[Session], re
     sms = SmsSender.from_settings(settings, session_factory)
     if sms is not None:
         senders["sms"] = sms
+    from bots.email import EmailSender
+
+    email = EmailSender.from_settings(settings, session_factory, links=links, clock=clock)
+    if email is not None:
+        senders["email"] = email
     return senders

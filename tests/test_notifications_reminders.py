@@ -133,7 +133,7 @@ def test_sms_reminder_text_uses_letters_never_the_opt_out_word(desk):
     desk.at(datetime(2027, 3, 27, 9, 0, tzinfo=UTC))
     bodies = [c.form["Body"] for c in desk.twilio.calls]
     reminder = next(b for b in bodies if b.startswith("Reminder"))
-    assert reminder.endswith("Reply C to confirm, X to cancel, R to move.")
+    assert "Reply C to confirm, X to cancel, R to move." in reminder  # then the manage link, where it fits
     assert "CANCEL" not in reminder
 
 
@@ -146,4 +146,6 @@ def test_nothing_is_sent_to_a_number_that_opted_out(desk):
     OptOuts(desk.container.session_factory).set("+442079460958", True)
     desk.at(datetime(2027, 3, 28, 8, 0, tzinfo=UTC))
     assert [c.form["Body"] for c in desk.twilio.calls if c.form["Body"].startswith("Reminder")] == []
-    assert {n.status for n in desk.notifications(kind="reminder")} == {"skipped"}
+    reminders = desk.notifications(kind="reminder")
+    assert {n.status for n in reminders} == {"failed"}  # listed with the reason, not silently dropped
+    assert {n.error for n in reminders} == {"no channel reaches this person: opted out of sms"}

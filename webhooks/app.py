@@ -8,9 +8,11 @@ from webhooks import bodylimit, clientip, errors, metrics, ratelimit
 from webhooks.api import api_router
 from webhooks.chat import router as chat_router
 from webhooks.health import router as health_router
+from webhooks.manage import router as manage_router
 from webhooks.slack import router as slack_router
 from webhooks.telegram import router as telegram_router
 from webhooks.twilio import router as twilio_router
+from webhooks.unsubscribe import router as unsubscribe_router
 from webhooks.webchat_page import router as webchat_page_router
 
 DESCRIPTION = """Slotline's REST API: set up services, providers and their hours, read availability,
@@ -35,5 +37,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(telegram_router)
     app.include_router(twilio_router)
     app.include_router(webchat_page_router)
+    app.include_router(manage_router)
+    app.include_router(unsubscribe_router)
     app.include_router(slack_router)
     return app

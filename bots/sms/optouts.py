@@ -48,7 +48,7 @@ class OptOuts:
             if identity is None:
                 user_id = s.scalar(select(User.id).where(User.phone == phone))
                 if user_id is None:
-                    user = User(name="", role="client", phone=phone, preferred_channel=CHANNEL)
+                    user = User(name="", role="client", phone=phone, last_channel=CHANNEL)
                     s.add(user)
                     s.flush()
                     user_id = user.id

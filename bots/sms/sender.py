@@ -3,7 +3,8 @@
 Every call goes to `TWILIO_API_BASE_URL` in place of https://api.twilio.com (a test double, a
 proxy), and asks Twilio to report delivery to `/webhooks/twilio/status` when Slotline has a
 public URL. Nothing is sent to a number that opted out; Twilio's own refusal for such a
-number (21610) is recorded as an opt-out too, so our record catches up with Twilio's.
+number (21610) is recorded as an opt-out too, so our record catches up with Twilio's. A
+notification carries the appointment's manage link when it still fits in two segments.
 """
 from __future__ import annotations
 
@@ -18,14 +19,18 @@ from twilio.rest import Client
 
 from bots.sms.optouts import CHANNEL, OptOuts, masked
 from bots.sms.render import render
+from bots.sms.segments import fits
 from config.settings import Settings
 from core.conversation.messages import Reply
+from core.notifications.notice import Notice
 from core.notifications.sender import SendFailed
 
 log = logging.getLogger(__name__)
 TWILIO_API = "https://api.twilio.com"
 STATUS_PATH = "/webhooks/twilio/status"
 UNSUBSCRIBED = 21610
+MAX_SEGMENTS = 2  # what one notification may cost
+LINK_LABEL = "Manage it: "
 # The number itself is wrong or cannot take SMS: sending again will fail the same way.
 BAD_RECIPIENT = {21211: "not a valid phone number", 21614: "not a mobile number", 21610: "unsubscribed (STOP)",
                  21612: "not reachable from our number", 21408: "in a region SMS is not enabled for",
@@ -75,12 +80,22 @@ class SmsSender:
                    api_base_url=settings.twilio_api_base_url, status_callback=callback)
 
     def send(self, recipient: str, reply: Reply) -> str | None:
+        return self._send_body(recipient, render(reply))
+
+    def send_notice(self, recipient: str, notice: Notice) -> str | None:
+        """The notice's text, and its manage link on a line of its own when the whole stays within two
+        segments (a reminder's letters answer it anyway; the link is for those who would rather tap)."""
+        body = render(notice.reply)
+        if notice.manage_url and fits(f"{body}\n{LINK_LABEL}{notice.manage_url}", MAX_SEGMENTS):
+            body = f"{body}\n{LINK_LABEL}{notice.manage_url}"
+        return self._send_body(recipient, body)
+
+    def _send_body(self, recipient: str, body: str) -> str | None:
         if self.opt_outs.is_opted_out(recipient):
-            raise SendFailed(f"{masked(recipient)} has opted out of SMS", permanent=True)
+            raise SendFailed(f"{masked(recipient)} has opted out of SMS", opted_out=True)
         extra = {"status_callback": self.status_callback} if self.status_callback else {}
         try:
-            message = self.client.messages.create(to=recipient, from_=self.from_number, body=render(reply),
-                                                  **extra)
+            message = self.client.messages.create(to=recipient, from_=self.from_number, body=body, **extra)
         except TwilioException as exc:
             raise self._failure(recipient, exc) from exc
         except requests.RequestException as exc:  # timeouts, refused or dropped connections
@@ -92,7 +107,8 @@ class SmsSender:
         if code == UNSUBSCRIBED:
             self.opt_outs.set(recipient, True)
         if code in BAD_RECIPIENT:
-            return SendFailed(f"Twilio error {code}: {masked(recipient)} is {BAD_RECIPIENT[code]}", permanent=True)
+            return SendFailed(f"Twilio error {code}: {masked(recipient)} is {BAD_RECIPIENT[code]}", permanent=True,
+                              opted_out=code == UNSUBSCRIBED)
         # A 400 is about this message and fails again; 401/403 (our credentials), 429 and 5xx may pass later.
         log.warning("Twilio refused an SMS to %s: HTTP %s, code %s", masked(recipient), status, code)
         return SendFailed(f"Twilio error {code} (HTTP {status})", permanent=status == 400)

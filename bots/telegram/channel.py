@@ -19,6 +19,7 @@ from bots.telegram.sender import TelegramSender
 from core.booking import errors
 from core.conversation.assistant import Assistant
 from core.conversation.messages import Reply
+from core.notifications import contacts
 from core.notifications.sender import SendFailed
 
 if TYPE_CHECKING:  # the composition root imports bots, not the other way round
@@ -98,6 +99,7 @@ class TelegramChannel:
             self._answer(tap, None if replies else ALREADY_CHOSEN)
             if replies and not busy:
                 self._settle(chat_id, tap)
+        contacts.reachable_again(self.session_factory, CHANNEL, incoming.inbound.sender)  # they unblocked us
         for reply in replies:
             self.sender.send(str(chat_id), reply)
         if incoming.command == "start" and replies and not has_phone(

@@ -42,7 +42,7 @@ def link_phone(session_factory: sessionmaker[Session], *, channel: str, external
         if owner is None:
             owner = _user_of(s, channel, external_id)
             if owner is None:
-                owner = User(name=(display_name or "").strip()[:200], role="client", preferred_channel=channel)
+                owner = User(name=(display_name or "").strip()[:200], role="client", last_channel=channel)
                 s.add(owner)
         owner.phone = phone  # no other user has it: the lookup above would have found them
         s.flush()

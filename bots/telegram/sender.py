@@ -165,8 +165,8 @@ class TelegramSender:
                                      "try again later") from exc
                 log.warning("Telegram asks to wait %gs before %s; waiting (attempt %d)", wait, what, attempt + 1)
                 time.sleep(wait)
-            except Forbidden as exc:
-                raise SendFailed(f"Telegram refused {what}: {exc}", permanent=True) from exc
+            except Forbidden as exc:  # blocked by the person (or never started): they hear nothing here now
+                raise SendFailed(f"Telegram refused {what}: {exc}", permanent=True, opted_out=True) from exc
             except (BadRequest, ChatMigrated) as exc:
                 raise SendFailed(f"Telegram rejected {what}: {exc}", permanent=True) from exc
             except TelegramError as exc:

@@ -2,13 +2,15 @@
 
 One UID per appointment and the appointment's version as SEQUENCE, so a calendar that
 imported the booking updates the same event when the moved one's file is opened.
+`ics` is a file to open (METHOD:PUBLISH, for chats); `invitation` is what an email carries
+(METHOD:REQUEST, or CANCEL with the same UID), so Google Calendar or Outlook keeps one event.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, vCalAddress
 
 from core.notifications.sender import Attachment
 
@@ -28,10 +30,36 @@ class CalendarEntry:
 
 
 def ics(entry: CalendarEntry, *, now: datetime) -> Attachment:
+    calendar = _calendar("CANCEL" if entry.cancelled else "PUBLISH")
+    calendar.add_component(_event(entry, now))
+    return Attachment("appointment.ics", calendar.to_ical(), "text/calendar")
+
+
+def invitation(entry: CalendarEntry, *, organizer: str, organizer_name: str, attendee: str, attendee_name: str,
+               now: datetime) -> bytes:
+    """An iTIP invitation (RFC 5546): METHOD:REQUEST, or METHOD:CANCEL for a cancelled appointment.
+
+    The attendee has already accepted (they booked it), and no reply is asked for: the organizer
+    is the business's sending address, which reads no mail."""
+    calendar = _calendar("CANCEL" if entry.cancelled else "REQUEST")
+    event = _event(entry, now)
+    event.add("organizer", vCalAddress(f"mailto:{organizer}"), parameters={"CN": organizer_name})
+    who = {"CN": attendee_name, "ROLE": "REQ-PARTICIPANT", "RSVP": "FALSE"}
+    event.add("attendee", vCalAddress(f"mailto:{attendee}"),
+              parameters=who if entry.cancelled else {**who, "PARTSTAT": "ACCEPTED"})
+    calendar.add_component(event)
+    return calendar.to_ical()
+
+
+def _calendar(method: str) -> Calendar:
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
-    calendar.add("method", "CANCEL" if entry.cancelled else "PUBLISH")
+    calendar.add("method", method)
+    return calendar
+
+
+def _event(entry: CalendarEntry, now: datetime) -> Event:
     event = Event()
     event.add("uid", f"appointment-{entry.appointment_id}@slotline")
     event.add("sequence", entry.version)
@@ -42,5 +70,4 @@ def ics(entry: CalendarEntry, *, now: datetime) -> Attachment:
     event.add("location", entry.location)
     event.add("description", entry.description)
     event.add("status", "CANCELLED" if entry.cancelled else "CONFIRMED")
-    calendar.add_component(event)
-    return Attachment("appointment.ics", calendar.to_ical(), "text/calendar")
+    return event

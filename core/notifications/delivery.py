@@ -3,7 +3,9 @@
 A job that fires late re-reads the appointment: another version, a cancelled appointment or
 a start already past means nothing is sent. A transient failure is recorded and raised again,
 for the job queue to retry with backoff; a permanent one (a blocked bot, an invalid number)
-is recorded as failed and not retried; so is the last transient one.
+is recorded as failed and not retried; so is the last transient one. A person no channel
+reaches is a permanent failure that says why ("no channel reaches this person: ..."), so it
+shows in `slotline notifications --failed` rather than being dropped.
 """
 from __future__ import annotations
 
@@ -15,20 +17,21 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from core.booking.schedules import get_business
 from core.conversation.store import ConversationStore
-from core.db.models import ACTIVE_STATUSES, Notification, Provider
+from core.db.models import ACTIVE_STATUSES, Business, Notification, Provider
 from core.db.session import UnitOfWork
-from core.notifications import records, texts
+from core.notifications import notice, records, texts
 from core.notifications.ports import (
     MAX_ATTEMPTS,
     AgendaPoster,
     Jobs,
     notification_job_id,
 )
-from core.notifications.sender import FileSender, NoChannel, Outbox, SendFailed
+from core.notifications.sender import FileSender, NoChannel, NoticeSender, Outbox, Sender, SendFailed
 from core.notifications.timing import QuietHours, after_quiet, is_quiet
 
 log = logging.getLogger(__name__)
 QUIET_KINDS = ("reminder", "follow_up")  # what can wait for the morning on SMS
+MAX_ROUTES = 5  # channels tried for one notification when each refuses as we send
 
 
 class Skip(Exception):
@@ -74,21 +77,43 @@ class Delivery:
         _still_stands(row, facts, now)
         if row.kind.startswith("provider_"):
             return self._to_provider(row, facts, now)
-        try:
-            sender, recipient = self.outbox.route(row.user_id)
-        except NoChannel as exc:
-            raise Skip(str(exc)) from exc
+        return self._to_client(row, facts, business, now)
+
+    def _to_client(self, row: Notification, facts: texts.AppointmentFacts, business: Business,
+                   now: datetime) -> str:
+        """Over the person's best channel. One found closed to us as we send (a blocked bot, STOP) is
+        recorded as opted out and the next is tried at once; reachable nowhere is a failure that says why."""
+        refused: list[str] = []
+        for _ in range(MAX_ROUTES):
+            try:
+                sender, recipient = self.outbox.route(row.user_id)
+            except NoChannel as exc:
+                raise SendFailed("; ".join([str(exc), *refused]), permanent=True) from exc
+            try:
+                return self._send_on(sender, recipient, row, facts, business, now, refused)
+            except SendFailed as exc:
+                if not exc.opted_out:
+                    raise
+                self.outbox.opt_out(sender.channel, recipient)
+                refused.append(f"{sender.channel} refused it: {exc}")
+        raise SendFailed("; ".join(refused), permanent=True)
+
+    def _send_on(self, sender: Sender, recipient: str, row: Notification, facts: texts.AppointmentFacts,
+                 business: Business, now: datetime, refused: list[str]) -> str:
         if sender.channel == texts.SMS and row.kind in QUIET_KINDS:
             quiet = QuietHours(business.sms_quiet_start, business.sms_quiet_end)
             if is_quiet(now, facts.client_zone, quiet):
                 return self._defer(row, after_quiet(now, facts.client_zone, quiet), facts, now)
         reply, attachment = texts.compose(row.kind, facts, sender.channel, now, row.payload or {})
-        if attachment is not None and isinstance(sender, FileSender):
+        if isinstance(sender, NoticeSender):
+            external_id = sender.send_notice(recipient, notice.build(row.kind, facts, reply, now, self.outbox.links))
+        elif attachment is not None and isinstance(sender, FileSender):
             external_id = sender.send_file(recipient, reply, attachment)
         else:
             external_id = sender.send(recipient, reply)
-        records.record(self.session_factory, row.id, "sent", f"sent by {sender.channel}", now,
-                       channel=sender.channel, external_id=external_id)
+        outcome = f"sent by {sender.channel}" + (f" ({'; '.join(refused)})" if refused else "")
+        records.record(self.session_factory, row.id, "sent", outcome, now, channel=sender.channel,
+                       external_id=external_id)
         if row.kind == "reminder":
             self._remember_reminder(sender.channel, recipient, facts.id)
         return "sent"

@@ -82,7 +82,7 @@ class Planner:
             for notice, user_id, channel in self._notices(s, kind, appt, actor, extra):
                 row, made = ensure(s, key=f"appt:{appointment_id}:v{version}:{notice}", kind=notice, status="queued",
                                    appointment_id=appointment_id, user_id=user_id, version=version, channel=channel,
-                                   payload=extra)
+                                   payload={**extra, "by": actor})
                 if made:
                     queued.append(row.id)
             uow.commit()
@@ -96,8 +96,10 @@ class Planner:
             yield "confirmation", appt.client_id, ""
         elif kind == "moved" and not (actor == "client" and client_channel == "sms"):
             yield "moved", appt.client_id, ""  # a client who moved it by text was just told so
-        elif kind == "cancelled" and actor not in ("client", "provider"):
-            yield "cancelled", appt.client_id, ""  # the chat, or the provider's own note, told them already
+        elif kind == "cancelled" and (actor not in ("client", "provider") or client_channel == "email"):
+            # The chat, or the provider's own note, told them already; an emailed invitation is still in
+            # their calendar, though, and only the cancellation's METHOD:CANCEL takes it out.
+            yield "cancelled", appt.client_id, ""
         elif kind == "status" and extra.get("status") in STATUS_NOTICE:
             yield STATUS_NOTICE[extra["status"]], appt.client_id, ""
         if kind in ("moved", "cancelled") and actor == "client":

@@ -1,27 +1,35 @@
 """The outbound port: one `Sender` per channel, chosen for each person by the `Outbox`.
 
 A sender's only must-have is sending a `Reply` to one recipient; a channel without buttons
-renders the choices as numbered lines (see `bots/`).
+renders the choices as numbered lines (see `bots/`). Optional capabilities: `FileSender` (a
+file with the message) and `NoticeSender` (a whole `Notice`: subject, invitation, links).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.conversation.messages import Reply
-from core.db.models import ChannelIdentity, User
 from core.db.session import UnitOfWork
+from core.notifications import contacts
+
+if TYPE_CHECKING:
+    from core.notifications.links import Links
+    from core.notifications.notice import Notice
 
 
 class SendFailed(Exception):
-    """The platform refused or failed. `permanent` (a blocked bot, an invalid number) means: do not retry."""
+    """The platform refused or failed. `permanent` (a blocked bot, an invalid number) means: do not retry.
 
-    def __init__(self, message: str, *, permanent: bool = False):
+    `opted_out`: this address will take nothing more (a blocked bot, STOP); it is recorded so, and
+    the person is tried on their next channel."""
+
+    def __init__(self, message: str, *, permanent: bool = False, opted_out: bool = False):
         super().__init__(message)
-        self.permanent = permanent
+        self.permanent = permanent or opted_out
+        self.opted_out = opted_out
 
 
 class Sender(Protocol):
@@ -50,30 +58,52 @@ class FileSender(Protocol):
         """Send the reply with the file attached (or right after it); return the platform's message id."""
 
 
+@runtime_checkable
+class NoticeSender(Protocol):
+    """A sender that renders a whole `Notice` (email: subject, text and HTML, invitation, links)."""
+
+    channel: str
+
+    def send_notice(self, recipient: str, notice: Notice) -> str | None:
+        """Send the notice; return the platform's message id. Raises `SendFailed`."""
+
+
 class NoChannel(Exception):
-    """The person has no identity on any channel we can send on (or has opted out everywhere)."""
+    """No channel reaches the person: nothing on file or used that is switched on here and not opted out."""
 
 
 class Outbox:
-    """Sends to a person over their own channel: the preferred one, else any they have used."""
+    """Sends to a person over their own channel: see `contacts` for who hears on what."""
 
-    def __init__(self, session_factory: sessionmaker[Session], senders: dict[str, Sender]):
+    def __init__(self, session_factory: sessionmaker[Session], senders: dict[str, Sender], *,
+                 links: Links | None = None):
         self.session_factory = session_factory
         self.senders = senders
+        self.links = links  # signed manage and unsubscribe links, when Slotline has a public URL
 
     def route(self, user_id: int) -> tuple[Sender, str]:
+        """The sender and recipient that reach this person now. Raises NoChannel saying why none does."""
         with UnitOfWork(self.session_factory) as uow:
-            user = uow.session.get(User, user_id)
-            if user is None:
-                raise NoChannel(f"user {user_id} not found")
-            identities = list(uow.session.scalars(select(ChannelIdentity).where(
-                ChannelIdentity.user_id == user_id, ChannelIdentity.opted_out.is_(False))
-                .order_by(ChannelIdentity.id.desc())))
-        identities.sort(key=lambda i: i.channel != user.preferred_channel)  # stable: preferred first, newest next
-        for identity in identities:
-            if identity.channel in self.senders:
-                return self.senders[identity.channel], identity.external_id
-        raise NoChannel(f"user {user_id} has no channel Slotline can send on")
+            reach = contacts.reach(uow.session, user_id)
+        if reach is None:
+            raise NoChannel(f"no channel reaches this person: user {user_id} not found")
+        why = []
+        for channel in reach.order():
+            addresses = reach.at(channel)
+            open_ = [a for a in addresses if not a.opted_out]
+            if not addresses:
+                why += [f"prefers {channel} but has none on file"] if channel == reach.preferred else []
+            elif channel not in self.senders:
+                why.append(f"{channel} is not switched on here")
+            elif not open_:
+                why.append(f"opted out of {channel}")
+            else:
+                return self.senders[channel], open_[0].recipient
+        raise NoChannel("no channel reaches this person: " + ("; ".join(why) or "no chat, phone or email on file"))
+
+    def opt_out(self, channel: str, recipient: str) -> None:
+        """This address takes no more messages (a blocked bot): the next route goes past it."""
+        contacts.set_opt_out(self.session_factory, channel, recipient, True)
 
     def send_to_user(self, user_id: int, reply: Reply) -> tuple[str, str | None]:
         """Send; returns (channel, platform message id). Raises NoChannel or SendFailed."""

@@ -32,12 +32,38 @@ class RequestModel(ApiModel):
 
 
 # -- users ---------------------------------------------------------------------------------
+Phone = text(32, min_length=1)
+Channel = Annotated[Literal["telegram", "slack", "sms", "email", "web"], Field(description=(
+    "where this person hears from us first; without it, the channel they last talked on, else SMS to "
+    "their phone, else email"))]
+
+
 class UserIn(RequestModel):
     name: Name
     email: Email | None = None
-    phone: text(32, min_length=1) | None = Field(default=None, examples=["+442079460958"])
+    phone: Phone | None = Field(default=None, examples=["+442079460958"])
     role: Role = "client"
     timezone: Zone | None = None
+    preferred_channel: Channel | None = None
+
+
+class UserUpdate(RequestModel):
+    """Only the fields sent change; `null` clears one (not the name)."""
+
+    name: Name | None = None
+    email: Email | None = None
+    phone: Phone | None = None
+    timezone: Zone | None = None
+    preferred_channel: Channel | None = None
+
+    @model_validator(mode="after")
+    def _named(self) -> UserUpdate:
+        if "name" in self.model_fields_set and self.name is None:
+            raise ValueError("name cannot be cleared")
+        return self
+
+    def changes(self) -> dict:
+        return {field: getattr(self, field) for field in self.model_fields_set}
 
 
 class UserOut(ApiModel):
@@ -47,12 +73,13 @@ class UserOut(ApiModel):
     phone: str | None
     role: str
     timezone: str | None
+    preferred_channel: str | None
     created_at: datetime
 
     @classmethod
     def of(cls, user: User) -> UserOut:
         return cls(id=user.id, name=user.name, email=user.email, phone=user.phone, role=user.role,
-                   timezone=user.timezone, created_at=user.created_at)
+                   timezone=user.timezone, preferred_channel=user.preferred_channel, created_at=user.created_at)
 
 
 # -- resources and services ----------------------------------------------------------------

@@ -7,8 +7,9 @@ from fastapi import APIRouter, Path, status
 
 from core.booking import catalog, errors
 from core.db.models import User
+from core.notifications import contacts
 from webhooks.api.fields import MAX_ID
-from webhooks.api.schemas import UserIn, UserOut
+from webhooks.api.schemas import UserIn, UserOut, UserUpdate
 from webhooks.deps import ContainerDep, ReadSession, catalog_write
 
 router = APIRouter(prefix="/users", tags=["users"])
@@ -20,6 +21,19 @@ def create_user(body: UserIn, container: ContainerDep) -> UserOut:
     with catalog_write(container) as session:
         user = catalog.create_user(session, name=body.name, email=body.email, phone=body.phone,
                                    role=body.role, timezone=body.timezone)
+        user.preferred_channel = body.preferred_channel
+        session.flush()
+        return UserOut.of(user)
+
+
+@router.patch("/{user_id}", response_model=UserOut)
+def update_user(user_id: UserId, body: UserUpdate, container: ContainerDep) -> UserOut:
+    """Change a user's name, email, phone, time zone or `preferredChannel`; fields not sent stay as they are."""
+    with catalog_write(container) as session:
+        user = session.get(User, user_id)
+        if user is None:
+            raise errors.NotFound(f"user {user_id} not found")
+        contacts.update_details(session, user, body.changes())
         return UserOut.of(user)
 
 
