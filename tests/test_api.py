@@ -139,6 +139,24 @@ def test_idempotency_key_replays_the_first_booking(api: TestClient):
     assert 'slotline_bookings_total{channel="api"} 1.0' in api.get("/metrics").text
 
 
+def test_an_idempotency_key_reused_for_another_time_is_422_even_after_a_move(api: TestClient):
+    biz = make_business(api)
+    first = created(book(api, biz, "2025-03-24T10:00:00Z", key="tap-2"))
+    other_time = book(api, biz, "2025-03-24T11:00:00Z", key="tap-2")
+    assert other_time.status_code == 422 and other_time.json()["code"] == "idempotency_key_reused"
+    assert other_time.json()["detail"] == ("this Idempotency-Key was already used for a booking with another start "
+                                           "time (it asked for 2025-03-24T10:00:00+00:00); send a new key for a new "
+                                           "booking")
+    same_instant = book(api, biz, "2025-03-24T11:00:00+01:00", key="tap-2")  # 10:00 UTC, written another way
+    assert same_instant.status_code == 201 and same_instant.json()["id"] == first["id"]
+    ok(api.put(f"/api/v1/appointments/{first['id']}", json={"startTime": "2025-03-24T14:00:00Z"}))
+    retried = book(api, biz, "2025-03-24T10:00:00Z", key="tap-2")  # a late retry of the first request
+    assert retried.status_code == 201 and retried.headers["Idempotent-Replayed"] == "true"
+    assert retried.json()["id"] == first["id"] and at(retried.json()["startTime"]) == at("2025-03-24T14:00:00+00:00")
+    assert book(api, biz, "2025-03-24T14:00:00Z", key="tap-2").status_code == 422  # what it is now was not asked
+    assert [a["id"] for a in ok(api.get("/api/v1/appointments"))] == [first["id"]]
+
+
 def test_unknown_ids_are_404(api: TestClient):
     biz = make_business(api)
     for path in ("/api/v1/appointments/999", "/api/v1/providers/999", "/api/v1/services/999", "/api/v1/users/999"):

@@ -96,7 +96,8 @@ def test_cancelling_removes_the_reminders(desk):
     desk.at(datetime(2027, 3, 28, 8, 0, tzinfo=UTC))
     texts = telegram_texts(desk, 5550001)
     assert not any(t.startswith("Reminder") for t in texts)
-    assert any(t.startswith("Cancelled: your Haircut with Sam") for t in texts)
+    assert any(t.startswith("Sorry, Test salon has had to cancel your Haircut with Sam") and "Reason: test." in t
+               for t in texts)
 
 
 def test_no_reminder_in_the_past(desk):

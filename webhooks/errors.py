@@ -8,6 +8,7 @@ size does not grow with the input (a 100 MB field once came back as a 100 MB err
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
 
 from fastapi import FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
@@ -24,6 +25,7 @@ STATUS_BY_ERROR: tuple[tuple[type[errors.BookingError], int], ...] = (
     (errors.NotActive, status.HTTP_409_CONFLICT),
     (errors.VersionConflict, status.HTTP_409_CONFLICT),
     (errors.AlreadyExists, status.HTTP_409_CONFLICT),
+    (errors.AppointmentsInTheWay, status.HTTP_409_CONFLICT),
 )
 _LOCATIONS = {"body", "query", "path", "header", "cookie"}
 
@@ -82,7 +84,17 @@ def describe(errs: list[dict]) -> str:
 
 
 async def booking_error(_request: Request, exc: errors.BookingError) -> ErrorResponse:
-    return ErrorResponse({"detail": str(exc) or exc.code, "code": exc.code}, status_code=status_for(exc))
+    body = {"detail": str(exc) or exc.code, "code": exc.code}
+    if isinstance(exc, errors.AppointmentsInTheWay):
+        # What an admin needs to decide (cancel, move, or pick other times); no client's personal data.
+        body["appointments"] = [{"id": a.id, "startTime": _instant(a.start_at), "endTime": _instant(a.end_at),
+                                 "confirmationCode": a.confirmation_code} for a in exc.appointments]
+    return ErrorResponse(body, status_code=status_for(exc))
+
+
+def _instant(moment: datetime) -> str:
+    """UTC ISO 8601 with `Z`, as the response models write times."""
+    return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
 
 
 async def validation_error(_request: Request, exc: RequestValidationError) -> ErrorResponse:

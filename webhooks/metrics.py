@@ -1,29 +1,42 @@
-"""Prometheus metrics: one registry per app, so building many apps (tests) never re-registers a name."""
+"""Prometheus metrics: one registry per app, so building many apps (tests) never re-registers a name.
+
+HTTP requests are counted by this process; bookings are read from the database at each scrape,
+so those made by the chat, Telegram, Slack, SMS or the worker in any process count too.
+"""
 from __future__ import annotations
 
+import logging
 import re
 import time
+from collections.abc import Iterator
 
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
 from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from core.booking.stats import bookings_by_channel
+from core.db.session import UnitOfWork
+
+log = logging.getLogger(__name__)
 UNMATCHED = "<unmatched>"  # a path no route knows: one label, however many different paths are probed
 
 
 class Metrics:
     """The app's counters and histograms, and the registry `/metrics` exposes."""
 
-    def __init__(self) -> None:
+    def __init__(self, session_factory: sessionmaker[Session] | None = None) -> None:
         self.registry = CollectorRegistry()
         self.requests = Counter("slotline_http_requests", "HTTP requests answered",
                                 ["method", "route", "status"], registry=self.registry)
         self.latency = Histogram("slotline_http_request_duration_seconds", "Time to answer an HTTP request",
                                  ["method", "route", "status"], registry=self.registry)
-        self.bookings = Counter("slotline_bookings", "Appointments booked (idempotent replays not counted)",
-                                ["channel"], registry=self.registry)
+        if session_factory is not None:
+            self.registry.register(BookingsCollector(session_factory))
         self._templates: list[tuple[re.Pattern, str]] | None = None
 
     def route_of(self, app: FastAPI, scope: Scope) -> str:
@@ -44,6 +57,37 @@ class Metrics:
 
     def exposition(self) -> Response:
         return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)
+
+
+class BookingsCollector:
+    """`slotline_bookings_total{channel=...}`: appointments booked on each channel, counted in the database.
+
+    Every process reports the same totals, so across several web processes aggregate them
+    with `max by (channel)`, not `sum`."""
+
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        self.session_factory = session_factory
+
+    @staticmethod
+    def _family() -> CounterMetricFamily:
+        return CounterMetricFamily("slotline_bookings", "Appointments booked (idempotent replays not counted), "
+                                   "by the channel they were booked on", labels=["channel"])
+
+    def describe(self) -> Iterator[CounterMetricFamily]:
+        yield self._family()  # the names only: registering must not query the database
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        family = self._family()
+        try:
+            with UnitOfWork(self.session_factory) as uow:
+                counts = bookings_by_channel(uow.session)
+        except SQLAlchemyError:
+            # The request metrics still go out; the missing series says the database was away.
+            log.warning("could not count bookings for /metrics", exc_info=True)
+            return
+        for channel, count in sorted(counts.items()):
+            family.add_metric([channel], count)
+        yield family
 
 
 class MetricsMiddleware:
@@ -75,7 +119,8 @@ class MetricsMiddleware:
 
 
 def install(app: FastAPI) -> Metrics:
-    metrics = Metrics()
+    container = getattr(app.state, "container", None)
+    metrics = Metrics(container.session_factory if container is not None else None)
     app.state.metrics = metrics
     app.add_middleware(MetricsMiddleware, metrics=metrics)
 

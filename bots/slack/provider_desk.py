@@ -13,10 +13,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.booking import catalog
 from core.booking.commands import Cancel, SetStatus
+from core.booking.errors import AppointmentsInTheWay
 from core.booking.schedules import get_business
 from core.booking.service import BookingService
+from core.booking.timeoff import TimeOffRequest, block_time
 from core.conversation.messages import Reply
 from core.conversation.render import clock, day_label, zone_label
 from core.db.models import ACTIVE_STATUSES, Appointment, Provider, Service, User
@@ -162,24 +163,22 @@ class ProviderDesk:
             self._tell_client(item, text)
 
     def block(self, provider: ProviderCard, text: str) -> str:
-        """Time off for a phrase like "2-4pm friday", read in the provider's zone; returns the confirmation."""
+        """Time off for a phrase like "2-4pm friday", read in the provider's zone; returns the confirmation.
+
+        The rule (no time off over active appointments) is the core's `block_time`; here it is
+        only worded for the provider, who is asked to cancel or move them first."""
         start, end = self._hours_named(provider, text)
         zone = provider.timezone
         span = f"{day_label(start, zone)} {clock(start, zone)}–{clock(end, zone)} ({zone_label(zone)})"
-        with UnitOfWork(self.session_factory, write=True) as uow:
-            s = uow.session
-            s.get(Provider, provider.id, with_for_update=True)  # no booking slips in between check and insert
-            clashes = list(s.scalars(select(Appointment).where(
-                Appointment.provider_id == provider.id, Appointment.status.in_(ACTIVE_STATUSES),
-                Appointment.start_at < end, Appointment.end_at > start).order_by(Appointment.start_at)))
-            if clashes:
-                listed = "; ".join(f"{clock(i.start, zone)}–{clock(i.end, zone)} {i.service} with {i.client}"
-                                   for i in _items(s, clashes))
-                them = "it" if len(clashes) == 1 else "them"
-                raise Refused(f"I can't block {span}: it overlaps {_count(len(clashes), 'appointment')}: "
-                              f"{listed}. Cancel or move {them} first, or block another time.")
-            catalog.add_time_off(s, provider_id=provider.id, start=start, end=end, reason="Blocked in Slack")
-            uow.commit()
+        try:
+            block_time(self.booking, TimeOffRequest(provider.id, start, end, reason="Blocked in Slack"))
+        except AppointmentsInTheWay as clash:
+            clashes = self._items(list(clash.appointments))
+            listed = "; ".join(f"{clock(i.start, zone)}–{clock(i.end, zone)} {i.service} with {i.client}"
+                               for i in clashes)
+            them = "it" if len(clashes) == 1 else "them"
+            raise Refused(f"I can't block {span}: it overlaps {_count(len(clashes), 'appointment')}: "
+                          f"{listed}. Cancel or move {them} first, or block another time.") from None
         return f"Blocked {span}. Nobody can book you then."
 
     def _hours_named(self, provider: ProviderCard, text: str) -> tuple[datetime, datetime]:

@@ -76,4 +76,5 @@ def facts(s: Session, appointment_id: int | None) -> AppointmentFacts | None:
         code=appt.confirmation_code, service=service.name, provider=provider.name, provider_zone=provider.timezone,
         provider_slack=provider.slack_user_id,
         client_id=client.id, client_name=client.name or f"client #{client.id}",
-        client_zone=client.timezone or business.timezone, business=business.name)
+        client_zone=client.timezone or business.timezone, business=business.name,
+        cancellation_reason=appt.cancellation_reason)

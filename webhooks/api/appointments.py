@@ -1,4 +1,4 @@
-"""`/api/v1/appointments`: book, list, show, move or mark, and cancel.
+"""`/api/v1/appointments`: book, list, show, move or mark, and cancel (one, or many at once).
 
 Every decision (is the slot free, may it move, is the cancellation late) is the booking
 core's; this module only turns HTTP into its commands and its answers back into JSON.
@@ -7,13 +7,16 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Body, Header, Path, Query, Request, Response, status
+from fastapi import APIRouter, Body, Header, Path, Query, Response, status
 from pydantic import BeforeValidator
 
 from core.booking import errors
+from core.booking.bulk_cancel import cancel_each, cancel_for_client
 from core.booking.commands import Book, Cancel, Reschedule, SetStatus
 from webhooks.api.fields import MAX_ID, Instant
-from webhooks.api.schemas import AppointmentChange, AppointmentIn, AppointmentOut, CancelIn
+from webhooks.api.schemas import (
+    AppointmentChange, AppointmentIn, AppointmentOut, BulkCancelIn, BulkCancelOut, CancelIn,
+)
 from webhooks.deps import BookingDep
 
 router = APIRouter(prefix="/appointments", tags=["appointments"])
@@ -38,17 +41,31 @@ StatusFilter = Annotated[list[Status] | None, BeforeValidator(_split_commas),
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=AppointmentOut,
              responses={409: {"description": "the slot is taken"}})
-def book(body: AppointmentIn, booking: BookingDep, request: Request, response: Response,
+def book(body: AppointmentIn, booking: BookingDep, response: Response,
          idempotency_key: IdempotencyKey = None) -> AppointmentOut:
-    """Book a slot. A retry with the same `Idempotency-Key` returns the first booking, marked `Idempotent-Replayed`."""
+    """Book a slot. A retry with the same `Idempotency-Key` returns the first booking, marked `Idempotent-Replayed`;
+    the key reused for a different booking (another time, service, provider, client or notes) is 422."""
     appt, replayed = booking.book(Book(
         service_id=body.service_id, provider_id=body.provider_id, client_id=body.client_id, start=body.start_time,
         idempotency_key=idempotency_key, channel=CHANNEL, notes=body.notes, actor=ACTOR))
     if replayed:
         response.headers["Idempotent-Replayed"] = "true"
-    else:
-        request.app.state.metrics.bookings.labels(CHANNEL).inc()
     return AppointmentOut.of(appt)
+
+
+# Declared before the `/{appointment_id}` routes, so that `cancel` is never read as an id.
+@router.post("/cancel", response_model=BulkCancelOut)
+def cancel_many(body: BulkCancelIn, booking: BookingDep) -> BulkCancelOut:
+    """Cancel many: `ids`, or a client's (`clientId`) active appointments, by default those not over yet.
+
+    Each client is told over their own channel. One that cannot be cancelled is listed under
+    `notCancelled` with the reason; the rest still are. A client's are cancelled up to 500 a
+    request (`more` says to send it again)."""
+    reason = body.cancellation_reason
+    if body.ids is not None:
+        return BulkCancelOut.of(cancel_each(booking, body.ids, reason=reason, actor=ACTOR))
+    return BulkCancelOut.of(cancel_for_client(booking, body.client_id, start=body.start, end=body.end,
+                                              reason=reason, actor=ACTOR))
 
 
 @router.get("", response_model=list[AppointmentOut])

@@ -5,9 +5,10 @@ from fastapi import APIRouter, status
 
 from core.booking import catalog
 from core.booking.catalog import Window as CoreWindow
+from core.booking.timeoff import TimeOffRequest, block_time
 from webhooks.api.providers import ProviderId, hours_of
 from webhooks.api.schemas import DateOverrideIn, DateOverrideOut, TimeOffIn, TimeOffOut, WeeklyHoursIn, WeeklyHoursOut
-from webhooks.deps import ContainerDep, catalog_write
+from webhooks.deps import BookingDep, ContainerDep, catalog_write
 
 router = APIRouter(prefix="/providers/{provider_id}", tags=["providers"])
 
@@ -24,13 +25,15 @@ def set_weekly_hours(provider_id: ProviderId, body: WeeklyHoursIn, container: Co
     return WeeklyHoursOut(provider_id=provider_id, time_slots=hours, breaks=saved_breaks)
 
 
-@router.post("/time-off", status_code=status.HTTP_201_CREATED, response_model=TimeOffOut)
-def add_time_off(provider_id: ProviderId, body: TimeOffIn, container: ContainerDep) -> TimeOffOut:
-    with catalog_write(container) as session:
-        entry = catalog.add_time_off(session, provider_id=provider_id, start=body.start_time, end=body.end_time,
-                                     reason=body.reason)
-    return TimeOffOut(id=entry.id, provider_id=provider_id, start_time=entry.start_at, end_time=entry.end_at,
-                      reason=entry.reason)
+@router.post("/time-off", status_code=status.HTTP_201_CREATED, response_model=TimeOffOut, responses={
+    409: {"description": "active appointments are in the way (`appointments_in_the_way`), listed in `appointments`"}})
+def add_time_off(provider_id: ProviderId, body: TimeOffIn, booking: BookingDep) -> TimeOffOut:
+    """Block time off. Over active appointments it is refused with 409, listing them, unless
+    `cancelAppointments` is true: then each is cancelled and its client told, with `cancellationReason`."""
+    blocked = block_time(booking, TimeOffRequest(
+        provider_id, body.start_time, body.end_time, reason=body.reason, actor="api",
+        cancel_appointments=body.cancel_appointments, cancellation_reason=body.cancellation_reason))
+    return TimeOffOut.of(blocked)
 
 
 @router.post("/date-overrides", response_model=DateOverrideOut)

@@ -8,9 +8,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, model_validator
 from pydantic.alias_generators import to_camel
 
+from core.booking.bulk_cancel import MAX_AT_ONCE, Cancellations
+from core.booking.timeoff import TimeOffBlocked
 from core.db.models import Appointment, Provider, Resource, Service, User
 from webhooks.api.fields import MAX_ID, Day, Id, IdList, Instant, Minutes, WallEnd, WallStart, Zone, text
 
@@ -199,7 +201,10 @@ class ProviderOut(ApiModel):
 class TimeOffIn(RequestModel):
     start_time: Instant
     end_time: Instant
-    reason: text(200) | None = None
+    reason: text(200) | None = Field(default=None, description="a note for staff; clients are not shown it")
+    cancel_appointments: bool = Field(default=False, description=(
+        "cancel the active appointments in the way and tell each client; false: 409 listing them"))
+    cancellation_reason: text(500) | None = Field(default=None, description="what those clients are told")
 
 
 class TimeOffOut(ApiModel):
@@ -208,6 +213,15 @@ class TimeOffOut(ApiModel):
     start_time: datetime
     end_time: datetime
     reason: str | None
+    cancelled: list[AppointmentOut] = Field(default_factory=list, description="appointments cancelled for it")
+    not_cancelled: list[NotCancelledOut] = Field(default_factory=list)
+
+    @classmethod
+    def of(cls, blocked: TimeOffBlocked) -> TimeOffOut:
+        entry, done = blocked.time_off, blocked.cancellations
+        return cls(id=entry.id, provider_id=entry.provider_id, start_time=entry.start_at, end_time=entry.end_at,
+                   reason=entry.reason, cancelled=[AppointmentOut.of(a) for a in done.cancelled],
+                   not_cancelled=[NotCancelledOut.of(n) for n in done.not_cancelled])
 
 
 class DateOverrideIn(RequestModel):
@@ -280,6 +294,51 @@ class AppointmentOut(ApiModel):
                    provider_id=appt.provider_id, client_id=appt.client_id, version=appt.version,
                    cancellation_reason=appt.cancellation_reason, late_cancellation=bool(appt.late_cancellation),
                    notes=appt.notes, created_at=appt.created_at, updated_at=appt.updated_at)
+
+
+class NotCancelledOut(ApiModel):
+    id: int
+    code: str
+    detail: str
+
+    @classmethod
+    def of(cls, refused) -> NotCancelledOut:
+        return cls(id=refused.appointment_id, code=refused.code, detail=refused.detail)
+
+
+class BulkCancelIn(RequestModel):
+    """Either `ids`, or `clientId` (their active appointments ending after `from`, default now, and
+    starting before `to`)."""
+
+    ids: list[Id] | None = Field(default=None, min_length=1, max_length=MAX_AT_ONCE)
+    client_id: Id | None = None
+    start: Instant | None = Field(default=None, alias="from")
+    end: Instant | None = Field(default=None, alias="to")
+    cancellation_reason: text(500) | None = None
+
+    @model_validator(mode="after")
+    def _one_selection(self) -> BulkCancelIn:
+        if (self.ids is None) == (self.client_id is None):
+            raise ValueError("send either ids or clientId")
+        if self.ids is not None and (self.start or self.end):
+            raise ValueError("from and to bound a client's appointments; leave them out with ids")
+        if self.start and self.end and self.end <= self.start:
+            raise ValueError("to must be after from")
+        return self
+
+
+class BulkCancelOut(ApiModel):
+    cancelled: list[AppointmentOut]
+    not_cancelled: list[NotCancelledOut]
+    more: bool = Field(description="the client has more appointments than one request cancels; send it again")
+
+    @classmethod
+    def of(cls, done: Cancellations) -> BulkCancelOut:
+        return cls(cancelled=[AppointmentOut.of(a) for a in done.cancelled],
+                   not_cancelled=[NotCancelledOut.of(n) for n in done.not_cancelled], more=done.more)
+
+
+TimeOffOut.model_rebuild()  # its lists name models defined further down
 
 
 class Health(BaseModel):
