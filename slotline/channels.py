@@ -1,6 +1,7 @@
 """The outbound side of each channel, for the Outbox: the web chat's inbox, and each configured platform."""
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime
 
@@ -10,7 +11,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from config.settings import Settings
 from core.booking.service import utcnow
 from core.notifications.links import Links
-from core.notifications.sender import Sender
+from core.conversation.messages import Reply
+from core.notifications.sender import SendFailed, Sender
+
+log = logging.getLogger(__name__)
 
 
 def build_links(settings: Settings) -> Links:
@@ -49,3 +53,23 @@ def build_senders(settings: Settings, session_factory: sessionmaker[Session], re
     if email is not None:
         senders["email"] = email
     return senders
+
+
+class CodeSenders:
+    """One-time codes (`core.conversation.ports.CodeSender`) by SMS and by email, where those are on."""
+
+    def __init__(self, senders: dict[str, Sender]):
+        self.by_kind = {kind: senders[channel] for kind, channel in (("phone", "sms"), ("email", "email"))
+                        if channel in senders}
+        self.kinds = frozenset(self.by_kind)
+
+    def send_code(self, kind: str, address: str, text: str) -> bool:
+        sender = self.by_kind.get(kind)
+        if sender is None:
+            return False
+        try:
+            sender.send(address, Reply(text))
+        except SendFailed as exc:
+            log.warning("could not send a one-time code by %s: %s", kind, exc)
+            return False
+        return True

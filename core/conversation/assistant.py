@@ -8,6 +8,7 @@ from core.conversation.desk import Desk
 from core.conversation.flow import respond
 from core.conversation.messages import Inbound, Reply
 from core.conversation.nlu import understand
+from core.conversation import verify_flow
 from core.conversation.state import ASK_NAME, CONFIRMING, Conversation
 from core.conversation.store import ConversationStore
 from core.conversation.turn import Turn
@@ -61,4 +62,5 @@ class Assistant:
 
 def _holding(convo: Conversation) -> bool:
     """Whether the conversation is keeping a picked slot held (a move is not held)."""
-    return convo.state in (CONFIRMING, ASK_NAME) and convo.picked is not None and convo.intent != "reschedule"
+    return convo.state in (CONFIRMING, ASK_NAME, *verify_flow.STATES) and convo.picked is not None \
+        and convo.intent != "reschedule"

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from core.booking import errors
 from core.booking.commands import Book, FindSlots, HoldSlot, Reschedule
 from core.booking.slots import OfferedSlot
-from core.conversation import choices, render
+from core.conversation import choices, render, verify_flow
 from core.conversation.state import ASK_NAME, ASK_SERVICE, ASK_WHEN, CONFIRMING, IDLE, OFFER_WAITLIST, OFFERING
 from core.conversation.turn import Turn
 from core.timeparse import TimeValue
@@ -211,6 +211,8 @@ def summary(turn: Turn, start: datetime, provider_id: int) -> str:
 
 def confirm(turn: Turn) -> None:
     """They said yes: book (or move) the held slot."""
+    if turn.convo.intent != "reschedule" and verify_flow.needed(turn):
+        return verify_flow.start(turn)
     if turn.convo.intent != "reschedule" and not turn.client.name:
         turn.convo.state = ASK_NAME
         turn.say("Lovely. What name should I put the booking under?")
@@ -222,6 +224,11 @@ def confirm(turn: Turn) -> None:
             appt = turn.desk.booking.reschedule(Reschedule(convo.appointment_id, start, convo.picked["provider"]))
             done = f"Done: your {turn.service_name(appt.service_id)} is moved to"
         else:
+            wait = turn.desk.allowed("book_ip", turn.inbound.origin)
+            if wait is not None:
+                convo.reset()
+                return turn.say("Sorry, several bookings have been made from your connection recently, so I "
+                                f"can't take another here for {_minutes(wait)}. Please call us, or try again later.")
             client = turn.enrolled()
             appt, _ = turn.desk.booking.book(Book(convo.service_id, convo.picked["provider"], client.id, start,
                                                   idempotency_key=convo.offer_key, channel=turn.inbound.channel,
@@ -238,6 +245,11 @@ def confirm(turn: Turn) -> None:
     convo.reset()
     turn.say(f"{done} {when} {render.zone_label(turn.zone)}. Your confirmation code is {appt.confirmation_code}.",
              [("My appointments", choices.intent("list")), ("Book another", choices.intent("book"))])
+
+
+def _minutes(seconds: int) -> str:
+    minutes = max(1, round(seconds / 60))
+    return f"{minutes} minute{'s' if minutes != 1 else ''}" if minutes < 120 else f"{round(minutes / 60)} hours"
 
 
 def _service_label(service) -> str:

@@ -8,13 +8,14 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.booking import catalog, waitlist
-from core.booking.schedules import get_business
+from core.booking.schedules import catalogue_version, get_business
 from core.booking.service import BookingService
 from core.conversation.nlu import Named
+from core.conversation.ports import CodeSender, Quotas
 from core.db.models import Appointment, ChannelIdentity, Provider, Service, User, WaitlistEntry
 from core.db.session import UnitOfWork
 from core.notifications import contacts
@@ -35,6 +36,7 @@ class Catalogue:
     providers: dict[int, Provider]
     offers: dict[int, set[int]]  # service id -> provider ids
     confirm_sms_cancel: bool = True  # "X" to a reminder asks "are you sure?" first
+    verify_web_contact: bool = False  # a visitor who could be anyone proves a phone or email before booking
 
     def service_names(self) -> list[Named]:
         return [Named(s.id, (s.name, *s.synonyms)) for s in self.services.values()]
@@ -48,31 +50,31 @@ class Desk:
 
     # The channels Slotline can send on, set by the composition root (None: not known, assume any).
     channels: frozenset[str] | None = None
+    quotas: Quotas | None = None  # per-origin allowances (bookings, codes); None: uncapped
+    codes: CodeSender | None = None  # one-time codes for verifying a contact; None: cannot verify
 
-    def __init__(self, booking: BookingService, session_factory: sessionmaker[Session], *, ttl: float = 10.0):
+    def __init__(self, booking: BookingService, session_factory: sessionmaker[Session], *, ttl: float = 60.0):
         self.booking = booking
         self.session_factory = session_factory
         self._ttl = ttl
-        self._catalogue: tuple[float, Catalogue] | None = None
+        self._catalogue: tuple[int | None, float, Catalogue] | None = None  # (version, read at, catalogue)
 
     def now(self) -> datetime:
         return self.booking.clock()
 
     def catalogue(self) -> Catalogue:
-        """Services and providers, re-read every few seconds (they change rarely)."""
-        if self._catalogue is None or time.monotonic() - self._catalogue[0] > self._ttl:
-            with UnitOfWork(self.session_factory) as uow:
-                s = uow.session
-                business = get_business(s)
-                services = {sv.id: sv for sv in s.scalars(select(Service).where(Service.active.is_(True))
-                                                          .order_by(Service.id))}
-                providers = {p.id: p for p in s.scalars(select(Provider).where(Provider.active.is_(True))
-                                                        .order_by(Provider.id))}
-                offers = {sid: {p.id for p in providers.values() if any(x.id == sid for x in p.services)}
-                          for sid in services}
-                self._catalogue = (time.monotonic(), Catalogue(business.name, business.timezone, services,
-                                                               providers, offers, business.confirm_sms_cancel))
-        return self._catalogue[1]
+        """Services and providers as they are now, from a copy kept while the catalogue's version is unchanged.
+
+        Every catalogue write bumps the version in the database (`schedules.bump_catalogue`), so a
+        change made by any process is seen on the next turn at the cost of one read by primary key;
+        `ttl` only bounds how long a change made behind Slotline's back (plain SQL) goes unseen."""
+        with UnitOfWork(self.session_factory) as uow:
+            s = uow.session
+            version = catalogue_version(s)  # first: a change landing after it is seen next time
+            kept = self._catalogue
+            if kept is None or kept[0] != version or time.monotonic() - kept[1] > self._ttl:
+                kept = self._catalogue = (version, time.monotonic(), _read_catalogue(s))
+        return kept[2]
 
     def client(self, channel: str, sender: str, display_name: str | None, phone: str | None) -> Client:
         """The client behind a channel identity; one with no id yet when this person is new.
@@ -111,6 +113,29 @@ class Desk:
         zone = user.timezone or self.catalogue().timezone
         return Client(user.id, user.name or None, zone)
 
+    def enroll_verified(self, channel: str, sender: str, display_name: str | None, *, phone: str | None = None,
+                        email: str | None = None) -> Client:
+        """Tie a channel identity to whoever holds the phone or email just proven, made now if nobody does."""
+        with UnitOfWork(self.session_factory, write=True) as uow:
+            s = uow.session
+            user = s.scalar(select(User).where(User.phone == phone) if phone else select(User).where(
+                func.lower(User.email) == (email or "").lower()))
+            if user is None:
+                user = User(name=(display_name or "").strip()[:200], role="client", phone=phone, email=email)
+                s.add(user)
+                s.flush()
+            user.last_channel = channel
+            catalog.link_identity(s, user_id=user.id, channel=channel, external_id=sender)
+            uow.commit()
+        return Client(user.id, user.name or None, user.timezone or self.catalogue().timezone)
+
+    def allowed(self, rule: str, key: str | None) -> int | None:
+        """None when one more `rule` use by `key` is allowed (or nothing is capped), else seconds to wait."""
+        if self.quotas is None or key is None:
+            return None
+        refusal = self.quotas.hit(rule, key)
+        return None if refusal is None else max(1, int(refusal.retry_after))
+
     def set_name(self, client_id: int, name: str) -> None:
         with UnitOfWork(self.session_factory, write=True) as uow:
             uow.session.get(User, client_id).name = name.strip()[:200]
@@ -135,6 +160,15 @@ class Desk:
             return []
         with UnitOfWork(self.session_factory) as uow:
             return waitlist.waiting_for(uow.session, client_id, self.now())
+
+
+def _read_catalogue(s: Session) -> Catalogue:
+    business = get_business(s)
+    services = {sv.id: sv for sv in s.scalars(select(Service).where(Service.active.is_(True)).order_by(Service.id))}
+    providers = {p.id: p for p in s.scalars(select(Provider).where(Provider.active.is_(True)).order_by(Provider.id))}
+    offers = {sid: {p.id for p in providers.values() if any(x.id == sid for x in p.services)} for sid in services}
+    return Catalogue(business.name, business.timezone, services, providers, offers, business.confirm_sms_cancel,
+                     bool(business.verify_web_contact))
 
 
 def _user_by_identity(s: Session, channel: str, sender: str) -> User | None:

@@ -7,6 +7,7 @@ Drawn in flow.md beside this file.
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import datetime
 
@@ -15,6 +16,7 @@ from core.conversation import contact_flow as contact
 from core.conversation import choices
 from core.conversation import manage_flow as manage
 from core.conversation import reminder_flow as reminders
+from core.conversation import verify_flow
 from core.conversation.state import (
     ASK_NAME, ASK_SERVICE, ASK_WHEN, CONFIRM_CANCEL, CONFIRMING, IDLE, OFFER_WAITLIST, OFFERING, PICK_APPOINTMENT,
 )
@@ -31,6 +33,8 @@ def respond(turn: Turn) -> None:
     if turn.inbound.choice is not None:
         return on_choice(turn, turn.inbound.choice)
     heard = turn.heard
+    if verify_flow.handle(turn):  # a number or address to send a code to, or the code
+        return None
     if contact.handle(turn):  # "text me instead", "email me", "no more texts"
         return None
     if reminders.letter(turn):
@@ -160,8 +164,11 @@ def take_name(turn: Turn) -> bool:
     if not match or turn.heard.intent or turn.heard.number is not None:
         turn.say("Sorry, what name should I put the booking under? (Just your name, like \"Ana Souza\".)")
         return True
-    turn.desk.set_name(turn.enrolled().id, match[1].strip().title() if match[1].islower() else match[1].strip())
-    turn.client = type(turn.client)(turn.client.id, match[1].strip(), turn.client.timezone)
+    name = match[1].strip().title() if match[1].islower() else match[1].strip()
+    if turn.client.id is not None:
+        turn.desk.set_name(turn.client.id, name)
+    # A newcomer is made a client with this name only once the booking goes ahead (`Turn.enrolled`).
+    turn.client = dataclasses.replace(turn.client, name=name)
     turn.convo.state = CONFIRMING
     booking.confirm(turn)
     return True

@@ -34,6 +34,7 @@ class Conversation:
     appointment_id: int | None = None   # the appointment being moved or cancelled
     choices: list[list[str]] = field(default_factory=list)  # last [label, value] pairs shown
     reminded: int | None = None         # the appointment the latest reminder was about ("C", "X", "R" answer it)
+    verifying: dict | None = None       # a one-time code on its way: {kind, address, digest, expires, tries}
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
