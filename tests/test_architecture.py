@@ -8,7 +8,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 FORBIDDEN_IN_CORE = {"bots", "webhooks", "worker", "slotline", "fastapi", "starlette", "uvicorn",
-                     "telegram", "slack_bolt", "slack_sdk", "twilio", "rq"}
+                     "telegram", "slack_bolt", "slack_sdk", "twilio", "rq", "smtplib", "aiosmtplib"}
 
 
 def imported_top_levels(path: Path) -> set[str]:
