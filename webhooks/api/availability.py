@@ -47,7 +47,7 @@ def provider_availability(provider_id: ProviderId, service_id: ServiceQuery, sta
                           booking: BookingDep, session: ReadSession, end_date: EndDate = None,
                           timezone: ZoneQuery = None, client_id: ClientQuery = None) -> SlotsOut:
     slots = booking.find_slots(FindSlots(service_id=service_id, provider_id=provider_id, start_date=start_date,
-                                         end_date=end_date or start_date, client_id=client_id))
+                                         end_date=end_date or start_date, holder=client_id))
     zones = _zones(session, {provider_id}, timezone)
     return SlotsOut(timezone=str(zones[provider_id]), slots=_render(slots, zones, with_provider=False))
 
@@ -58,7 +58,7 @@ def any_provider_availability(service_id: ServiceQuery, start_date: StartDate, b
                               client_id: ClientQuery = None) -> SlotsOut:
     """Free slots of every provider who offers the service; each slot names its provider."""
     slots = booking.find_slots(FindSlots(service_id=service_id, start_date=start_date,
-                                         end_date=end_date or start_date, client_id=client_id))
+                                         end_date=end_date or start_date, holder=client_id))
     zones = _zones(session, {s.provider_id for s in slots}, timezone)
     return SlotsOut(timezone=timezone, slots=_render(slots, zones, with_provider=True))
 
