@@ -1,8 +1,10 @@
 """`POST /webhooks/slack/events`: Slack's events, slash commands and interactivity, all on one URL.
 
-Thin: Bolt's Starlette adapter converts the request in and the response out; the Bolt app
-(`bots.slack`) verifies the signature before any listener runs (401 otherwise) and
-acknowledges within Slack's 3 seconds. Built once per web app, on the first request.
+Thin: the signature and timestamp are checked here first (401 before anything else runs, so an
+unverified body never reaches Bolt, its error handler or its request logging); then Bolt's
+Starlette adapter converts the request in and the response out, and the Bolt app (`bots.slack`)
+checks the signature again and acknowledges within Slack's 3 seconds. Built once per web app,
+on the first request.
 """
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from slack_bolt.adapter.fastapi.async_handler import AsyncSlackRequestHandler
 from slack_bolt.request.internals import parse_body
 
 from bots.slack import create_slack_app
+from bots.slack.verification import SIGNATURE_HEADER, TIMESTAMP_HEADER, signed_by_slack
 
 router = APIRouter(tags=["slack"], include_in_schema=False)  # for Slack, not for API clients
 
@@ -21,7 +24,11 @@ router = APIRouter(tags=["slack"], include_in_schema=False)  # for Slack, not fo
                         503: {"description": "Slack is not configured"}})
 async def slack_events(request: Request) -> Response:
     handler = _handler(request)
-    if not _is_payload(await request.body(), request.headers.get("content-type")):
+    body = await request.body()
+    if not signed_by_slack(request.app.state.container.settings.slack_signing_secret, body,
+                           request.headers.get(TIMESTAMP_HEADER), request.headers.get(SIGNATURE_HEADER)):
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "missing, stale or wrong Slack signature")
+    if not _is_payload(body, request.headers.get("content-type")):
         raise HTTPException(status.HTTP_400_BAD_REQUEST,
                             "the body is not a Slack payload (JSON, or a form carrying one)")
     return await handler.handle(request)

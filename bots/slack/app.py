@@ -2,8 +2,9 @@
 
 Bolt's own middleware does the edge work before any listener runs: the request signature
 and timestamp are checked (401 otherwise), `url_verification` is answered, the app's own
-events are dropped. Every Web API call, the listeners' and the `SlackSender`'s alike, goes
-to `SLACK_API_BASE_URL`.
+events are dropped. The HTTP route checks the signature first as well (`verification`), and
+the error handler acts only on a request that passed it. Every Web API call, the listeners'
+and the `SlackSender`'s alike, goes to `SLACK_API_BASE_URL`.
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
@@ -18,6 +20,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bots.slack import conversation, messages, provider_listeners
 from bots.slack.provider_desk import ProviderDesk
 from bots.slack.sender import SlackSender
+from bots.slack.verification import bolt_request_verified
 from core.notifications.sender import Outbox, Sender
 
 if TYPE_CHECKING:  # the composition root builds bots, not the other way round
@@ -42,8 +45,21 @@ def create_slack_app(container: Container, *, senders: dict[str, Sender] | None 
     outbox = Outbox(container.session_factory, {"slack": SlackSender.from_settings(settings), **(senders or {})})
     conversation.register(app, container.assistant)
     provider_listeners.register(app, ProviderDesk(container.booking, container.session_factory, outbox))
-    app.error(_unexpected)
+    app.error(_error_handler(settings.slack_signing_secret))
     return app
+
+
+def _error_handler(signing_secret: str | None):
+    """Bolt's error handler, which also sees requests that failed (or broke) Bolt's own signature check."""
+
+    async def unexpected(error: Exception, body: dict, request: AsyncBoltRequest, client: AsyncWebClient) -> None:
+        if not bolt_request_verified(request.mode, request.raw_body, request.headers, signing_secret):
+            # Its body is whatever a stranger wrote: never act on it, never log it.
+            log.warning("refused a Slack request that failed verification (%s)", type(error).__name__)
+            return
+        await _unexpected(error, body, client)
+
+    return unexpected
 
 
 async def _unexpected(error: Exception, body: dict, client: AsyncWebClient) -> None:
