@@ -2,8 +2,9 @@
 
 The web chat answers a message in the response to its POST; what the worker sends later
 (a confirmation, a reminder with Confirm / Cancel / Move) waits in the session's inbox in
-Redis, which the page polls (`GET /api/v1/chat/{session}/inbox?after=<id>`). Only what is
-sent out of band goes there: the replies to a POST are never copied into it.
+Redis, which the page polls (`GET /api/v1/chat/inbox?after=<id>`, the session in the
+`X-Chat-Session` header). Only what is sent out of band goes there: the replies to a POST are
+never copied into it.
 
 The inbox of a session is a capped Redis list of JSON messages, each with an id from a
 per-session counter (1, 2, 3...: a reader asks for what came after the last id it saw) and
@@ -12,6 +13,7 @@ it, for the page to offer as a download. Both expire a few days after the last m
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Callable
@@ -49,7 +51,12 @@ def to_inbound(*, session: str, text: str | None, choice: str | None, message_id
                origin: str | None = None) -> Inbound:
     """`origin` is the visitor's IP address: anyone can make up a session id, not an address."""
     return Inbound(channel=CHANNEL, sender=session, text=text, choice=choice,
-                   message_id=f"{session}:{message_id}" if message_id else None, origin=origin)
+                   message_id=_message_key(session, message_id) if message_id else None, origin=origin)
+
+
+def _message_key(session: str, message_id: str) -> str:
+    # Unique per session, yet without the session id in it: message ids are logged, session ids never.
+    return "m" + hashlib.sha256(f"{session}\n{message_id}".encode()).hexdigest()[:32]
 
 
 def render(replies: list[Reply]) -> dict:

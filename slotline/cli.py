@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from config.settings import Settings, get_settings
+from slotline.logs import configure_logging, redact, redact_handlers_of
 
 DEMO_FILE = Path(__file__).resolve().parents[1] / "config" / "demo.yaml"
 
@@ -44,10 +45,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "when":
         return cmd_when(args)
     quiet = args.command == "chat"  # log lines would interleave with the conversation
-    logging.basicConfig(level=logging.WARNING if quiet else logging.INFO,
-                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)  # its plugin set-up lines are noise here
     settings = get_settings()
+    configure_logging(settings, level=logging.WARNING if quiet else logging.INFO)
     handler = {"run": cmd_run, "web": cmd_web, "worker": cmd_worker, "migrate": cmd_migrate, "load": cmd_load,
                "chat": cmd_chat, "telegram-poll": cmd_telegram_poll, "notifications": cmd_notifications,
                "slack": cmd_slack}
@@ -171,7 +170,7 @@ def cmd_web(settings: Settings, args, *, with_worker: bool = False) -> int:
     base = f"http://{args.host}:{args.port}"
     print(f"\nSlotline is starting on {base}\n  API docs: {base}/docs\n"
           f"  web chat: {base}/chat  (API: POST {base}/api/v1/chat; or `slotline chat` in a terminal)\n"
-          f"  admin token: {settings.resolved_admin_token()}\n", flush=True)
+          f"  {_admin_token_line(settings)}\n", flush=True)
     try:
         _serve(app, args.host, args.port)
     finally:
@@ -180,6 +179,15 @@ def cmd_web(settings: Settings, args, *, with_worker: bool = False) -> int:
             worker.wait(timeout=10)
         container.close()
     return 0
+
+
+def _admin_token_line(settings: Settings) -> str:
+    """The admin token itself only the once it is generated; after that, where it is kept."""
+    token, generated = settings.admin_token_with_origin()
+    redact(token)  # shown on the console, never in the log
+    if generated:
+        return f"admin token: {token}\n    (new: shown this once, kept in {settings.admin_token_file}, mode 0600)"
+    return "admin token: SLOTLINE_ADMIN_TOKEN" if settings.admin_token else f"admin token: in {settings.admin_token_file}"
 
 
 def _serve(app, host: str, port: int) -> None:
@@ -200,7 +208,10 @@ def _serve(app, host: str, port: int) -> None:
 
     # proxy_headers off: the app applies SLOTLINE_TRUSTED_PROXIES itself (webhooks/clientip.py), and
     # uvicorn's default would believe any X-Forwarded-For sent from 127.0.0.1.
-    Server(uvicorn.Config(app, host=host, port=port, log_level="info", proxy_headers=False)).run()
+    config = uvicorn.Config(app, host=host, port=port, log_level="info",  # sets up uvicorn's own handlers
+                            proxy_headers=False)
+    redact_handlers_of("uvicorn", "uvicorn.access")
+    Server(config).run()
 
 
 def cmd_chat(settings: Settings, _args=None) -> int:

@@ -1,6 +1,7 @@
 """The web chat's inbox: what the worker sends a web chat session (a confirmation, a reminder with
 Confirm / Cancel / Move) waits in Redis for the page to pick up from
-`GET /api/v1/chat/{session}/inbox?after=<id>`. A real Redis; the end-to-end test books through
+`GET /api/v1/chat/inbox?after=<id>` with the session in the `X-Chat-Session` header (never in a
+URL: access logs keep URLs). A real Redis; the end-to-end test books through
 `POST /api/v1/chat` and runs the real RQ worker (SimpleWorker, burst) on a clock the test moves,
 releasing scheduled jobs at the test clock's time as tests/notification_helpers.py does.
 """
@@ -130,48 +131,65 @@ def test_the_web_sender_is_registered_whenever_there_is_redis(engine, redis_clie
 
 # --- The route ---------------------------------------------------------------------------
 
+INBOX = "/api/v1/chat/inbox"
+
+
+def as_session(session: str) -> dict[str, str]:
+    return {"X-Chat-Session": session}
+
+
 @ONLY_SQLITE
 def test_the_inbox_route_gives_what_came_after_an_id(web, container):
-    empty = web.get("/api/v1/chat/web-ana/inbox")
+    ana = as_session("web-ana")
+    empty = web.get(INBOX, headers=ana)
     assert empty.status_code == 200 and empty.json() == {"messages": [], "last": 0}
     assert empty.headers["cache-control"] == "no-store"
     web_sender = container.senders["web"]
     web_sender.send("web-ana", Reply("Booked: Haircut with Sam."))
     web_sender.send("web-ana", REMINDER)
-    body = web.get("/api/v1/chat/web-ana/inbox", params={"after": 0}).json()
+    body = web.get(INBOX, params={"after": 0}, headers=ana).json()
     assert body["last"] == 2
     assert [(m["id"], m["text"], m["at"]) for m in body["messages"]] == [
         (1, "Booked: Haircut with Sam.", "2026-11-30T08:00:00Z"), (2, REMINDER.text, "2026-11-30T08:00:00Z")]
     assert body["messages"][1]["choices"][0] == {"label": "Confirm", "value": "remind:confirm:7"}
-    assert web.get("/api/v1/chat/web-ana/inbox?after=1").json()["messages"][0]["id"] == 2
-    assert web.get("/api/v1/chat/web-ana/inbox?after=2").json() == {"messages": [], "last": 2}
-    assert web.get("/api/v1/chat/web-bo/inbox").json() == {"messages": [], "last": 0}
+    assert web.get(f"{INBOX}?after=1", headers=ana).json()["messages"][0]["id"] == 2
+    assert web.get(f"{INBOX}?after=2", headers=ana).json() == {"messages": [], "last": 2}
+    assert web.get(INBOX, headers=as_session("web-bo")).json() == {"messages": [], "last": 0}
 
 
 @ONLY_SQLITE
 def test_the_ics_of_a_confirmation_is_a_download(web, container):
     ics = Attachment("appointment.ics", b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n", "text/calendar")
     container.senders["web"].send_file("web-ana", Reply("Booked."), ics)
-    [message] = web.get("/api/v1/chat/web-ana/inbox").json()["messages"]
+    [message] = web.get(INBOX, headers=as_session("web-ana")).json()["messages"]
     assert message["file"] == {"name": "appointment.ics", "type": "text/calendar",
-                               "url": "api/v1/chat/web-ana/inbox/1/file"}
-    download = web.get("/" + message["file"]["url"])
+                               "url": "api/v1/chat/inbox/1/file"}  # no session in it: fetched with the header
+    download = web.get("/" + message["file"]["url"], headers=as_session("web-ana"))
     assert download.status_code == 200 and download.content == ics.content
     assert download.headers["content-type"].startswith("text/calendar")
     assert download.headers["content-disposition"] == 'attachment; filename="appointment.ics"'
-    assert web.get("/api/v1/chat/web-bo/inbox/1/file").status_code == 404
-    assert web.get("/api/v1/chat/web-ana/inbox/2/file").status_code == 404
-    assert web.get("/api/v1/chat/web-ana/inbox/zero/file").status_code == 422
+    assert web.get("/api/v1/chat/inbox/1/file", headers=as_session("web-bo")).status_code == 404
+    assert web.get("/api/v1/chat/inbox/2/file", headers=as_session("web-ana")).status_code == 404
+    assert web.get("/api/v1/chat/inbox/zero/file", headers=as_session("web-ana")).status_code == 422
+    assert web.get("/api/v1/chat/inbox/1/file").status_code == 422  # no session, no file
+
+
+@ONLY_SQLITE
+def test_the_session_never_travels_in_the_url(web, container):
+    container.senders["web"].send("web-ana", Reply("Booked."))
+    for old in ("/api/v1/chat/web-ana/inbox", "/api/v1/chat/web-ana/inbox/1/file"):
+        assert web.get(old).status_code in (404, 405), old
+    assert web.get(f"{INBOX}?session=web-ana").status_code == 422  # a query parameter is not read either
 
 
 @ONLY_SQLITE
 def test_bad_inbox_requests_get_422_with_a_message(web):
-    for url in ("/api/v1/chat/bad%20session/inbox", f"/api/v1/chat/{'x' * 129}/inbox",
-                "/api/v1/chat/web-ana/inbox?after=-1", "/api/v1/chat/web-ana/inbox?after=abc",
-                f"/api/v1/chat/web-ana/inbox?after={2 ** 60}", "/api/v1/chat/caf%C3%A9/inbox"):
-        response = web.get(url)
-        assert response.status_code == 422 and response.json()["detail"], url
-    assert web.get("/api/v1/chat/a%2Fb/inbox").status_code == 404
+    for session, query in (("bad session", ""), ("x" * 129, ""), ("web-ana", "?after=-1"),
+                           ("web-ana", "?after=abc"), ("web-ana", f"?after={2 ** 60}"), ("caf\u00e9", ""),
+                           (None, "")):
+        headers = {} if session is None else {"X-Chat-Session": session.encode()}  # bytes: UTF-8 as sent
+        response = web.get(INBOX + query, headers=headers)
+        assert response.status_code == 422 and response.json()["detail"], (session, query)
 
 
 @ONLY_SQLITE
@@ -180,8 +198,8 @@ def test_without_redis_or_with_redis_down_the_inbox_is_503_never_500(engine, sal
     down = redis.Redis(port=free_port(), socket_connect_timeout=0.5)
     for client in (None, down):
         with TestClient(create_app(build(settings, redis=client, engine=engine))) as web:
-            for url in ("/api/v1/chat/web-ana/inbox", "/api/v1/chat/web-ana/inbox/1/file"):
-                response = web.get(url)
+            for url in (INBOX, "/api/v1/chat/inbox/1/file"):
+                response = web.get(url, headers=as_session("web-ana"))
                 assert response.status_code == 503 and response.json()["detail"], (client, url)
 
 
@@ -193,7 +211,7 @@ def test_replies_to_a_post_are_not_copied_into_the_inbox(web, session_factory, s
     chat.pick("Yes")
     chat.say("Ana Souza")
     assert "Booked!" in chat.text and len(appointments(session_factory)) == 1
-    assert web.get("/api/v1/chat/web-ana/inbox").json() == {"messages": [], "last": 0}
+    assert web.get(INBOX, headers=as_session("web-ana")).json() == {"messages": [], "last": 0}
 
 
 # --- End to end: booked on the web chat, the worker's messages arrive in its inbox --------
@@ -232,7 +250,7 @@ def test_booked_on_the_web_chat_the_confirmation_then_the_reminder_arrive_in_its
     assert appt.start_at == start and appt.channel == "web"
 
     def inbox(after: int = 0) -> dict:
-        return web.get(f"/api/v1/chat/{chat.session}/inbox", params={"after": after}).json()
+        return web.get(INBOX, params={"after": after}, headers=as_session(chat.session)).json()
 
     assert inbox() == {"messages": [], "last": 0}  # the chat's own answers stay in the chat
 
@@ -241,7 +259,7 @@ def test_booked_on_the_web_chat_the_confirmation_then_the_reminder_arrive_in_its
     assert confirmation["text"] == ("Booked: Haircut with Sam, tomorrow (Tue 1 Dec) at 16:00 London time. "
                                     f"Your confirmation code is {appt.confirmation_code}.")
     assert confirmation["file"]["name"] == "appointment.ics"
-    assert b"BEGIN:VEVENT" in web.get("/" + confirmation["file"]["url"]).content
+    assert b"BEGIN:VEVENT" in web.get("/" + confirmation["file"]["url"], headers=as_session(chat.session)).content
     assert container.notifications.jobs.scheduled() and inbox()["last"] == 1
 
     run_worker(container, start - timedelta(minutes=1, seconds=1))

@@ -203,6 +203,8 @@ def test_what_the_worker_sends_later_appears_on_the_open_page(chromium, live_app
     page, posted, errors = open_page(chromium, f"{live_app}/chat", **PHONE)
     polls: list[str] = []
     page.on("request", lambda r: polls.append(r.url) if "/inbox?after=" in r.url else None)
+    urls: list[str] = []
+    page.on("request", lambda r: urls.append(r.url))
     log = page.get_by_role("log")
     book_haircut_tomorrow_at_4(page)
     [row] = appointments(session_factory)
@@ -218,9 +220,13 @@ def test_what_the_worker_sends_later_appears_on_the_open_page(chromium, live_app
     expect(reminder).to_have_count(1, timeout=POLL_MS + 2000)  # within the poll interval
     expect(log.locator("li.msg-bot").last).to_contain_text("Reminder: your Haircut with Sam")  # in order
     calendar = page.get_by_role("link", name="Add to my calendar (appointment.ics)")
-    expect(calendar).to_have_attribute("href", f"{live_app}/api/v1/chat/{session}/inbox/1/file")
     expect(calendar).to_have_attribute("download", "appointment.ics")
     screenshot(page, "webchat-reminder.png")
+    with page.expect_download() as saving:  # fetched with the session header, saved from a blob: URL
+        calendar.tap()
+    download = saving.value
+    assert download.suggested_filename == "appointment.ics" and download.url.startswith("blob:")
+    assert Path(download.path()).read_bytes() == b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"
 
     button(page, "Confirm").tap()  # the reminder's buttons post to the chat as any other choice
     expect(log).to_contain_text("Thanks, you're confirmed: Haircut with Sam, tomorrow (Tue 1 Dec) at 16:00")
@@ -232,7 +238,8 @@ def test_what_the_worker_sends_later_appears_on_the_open_page(chromium, live_app
     expect(log).to_contain_text("Thanks, you're confirmed")
     page.wait_for_timeout(POLL_MS + 500)
     expect(reminder).to_have_count(1)
-    assert polls[-1].endswith("/inbox?after=2") and errors == []
+    assert polls[-1].endswith("/api/v1/chat/inbox?after=2") and errors == []
+    assert urls and not [url for url in urls if session in url]  # the session travels in headers and bodies
 
 
 @ONLY_SQLITE

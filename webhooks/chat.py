@@ -1,7 +1,9 @@
 """The web chat API (and the way tests drive whole conversations). Public: no token.
 
-`POST /api/v1/chat` answers a message; `GET /api/v1/chat/{session}/inbox` holds what the
-worker sent the session since (confirmations, reminders), which the page polls.
+`POST /api/v1/chat` answers a message; `GET /api/v1/chat/inbox` holds what the worker sent
+the session since (confirmations, reminders), which the page polls. The session id is the only
+key to a client's bookings, so it travels in the body or the `X-Chat-Session` header, never in
+a URL (URLs end up in access logs, proxies' logs and browser history).
 """
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ import re
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Query, Request, Response, status
+from fastapi import APIRouter, Header, HTTPException, Path, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from redis.exceptions import RedisError
 
@@ -78,7 +80,8 @@ def chat(body: ChatIn, container: ContainerDep, request: Request) -> dict:
 class FileOut(BaseModel):
     name: str
     type: str
-    url: str = Field(description="where to download it, relative to this API's base (`api/v1/chat/...`)")
+    url: str = Field(description="where to fetch it (relative to this API's base, `api/v1/chat/inbox/...`), "
+                                 "with the same X-Chat-Session header")
 
 
 class InboxMessage(BaseModel):
@@ -94,7 +97,9 @@ class InboxOut(BaseModel):
     last: int = Field(description="the newest id sent to this session (0 if none): the next `after`")
 
 
-SessionPath = Annotated[str, Path(pattern=SESSION, description="the browser's own conversation id")]
+SESSION_HEADER = "X-Chat-Session"
+SessionHeader = Annotated[str, Header(alias=SESSION_HEADER, pattern=SESSION,
+                                      description="the browser's own conversation id (never in the URL)")]
 NO_STORE = {"Cache-Control": "no-store"}
 
 
@@ -105,8 +110,8 @@ def _inbox(container) -> WebChatInbox:
     return sender.inbox
 
 
-@router.get("/api/v1/chat/{session}/inbox", response_model=InboxOut)
-def inbox(session: SessionPath, container: ContainerDep, response: Response,
+@router.get("/api/v1/chat/inbox", response_model=InboxOut)
+def inbox(session: SessionHeader, container: ContainerDep, response: Response,
           after: Annotated[int, Query(ge=0, le=2**53, description="the last id already seen (0: everything)")] = 0
           ) -> InboxOut:
     """What the assistant sent this session since `after`, out of band: confirmations, reminders with
@@ -123,22 +128,23 @@ def inbox(session: SessionPath, container: ContainerDep, response: Response,
         try:
             message = InboxMessage.model_validate({**item, "file": None})
         except ValidationError:
-            log.warning("skipping an unreadable web chat inbox message for %s", session)
+            log.warning("skipping an unreadable web chat inbox message")  # the session id is a key: not logged
             continue
         file = item.get("file")
         if isinstance(file, dict):
             message.file = FileOut(name=str(file.get("name") or "file"), type=str(file.get("type") or ""),
-                                   url=f"api/v1/chat/{session}/inbox/{message.id}/file")
+                                   url=f"api/v1/chat/inbox/{message.id}/file")
         messages.append(message)
     response.headers.update(NO_STORE)
     return InboxOut(messages=messages, last=last)
 
 
-@router.get("/api/v1/chat/{session}/inbox/{message_id}/file", response_class=Response,
+@router.get("/api/v1/chat/inbox/{message_id}/file", response_class=Response,
             responses={200: {"content": {"text/calendar": {}}, "description": "the file, as a download"}})
-def inbox_file(session: SessionPath, message_id: Annotated[int, Path(ge=1, le=2**53)],
+def inbox_file(session: SessionHeader, message_id: Annotated[int, Path(ge=1, le=2**53)],
                container: ContainerDep) -> Response:
-    """The file sent with an inbox message (the appointment's .ics), for a few days after it was sent."""
+    """The file sent with an inbox message (the appointment's .ics), for a few days after it was sent.
+    The page fetches it with the session header and offers it to save as a `blob:` link."""
     store = _inbox(container)
     try:
         attachment = store.file(session, message_id)

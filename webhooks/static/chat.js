@@ -5,10 +5,14 @@
  * messageId that a retry sends again, so a retried message is answered once at most.
  *
  * What the assistant sends later, on its own (a confirmation, a reminder with Confirm / Cancel /
- * Move), waits in the session's inbox: the page polls GET api/v1/chat/{session}/inbox every few
- * seconds while it is open and shown (every 15 s after ten quiet minutes, and at once when it
- * regains focus), shows what arrives as the assistant's messages, and remembers the last id
- * seen so a reload does not repeat them.
+ * Move), waits in the session's inbox: the page polls GET api/v1/chat/inbox every few seconds
+ * while it is open and shown (every 15 s after ten quiet minutes, and at once when it regains
+ * focus), shows what arrives as the assistant's messages, and remembers the last id seen so a
+ * reload does not repeat them.
+ *
+ * The session id is the only key to the person's bookings: it travels in a POST body or the
+ * X-Chat-Session header, never in a URL (access logs keep URLs). So a file sent with a message
+ * (the .ics) is fetched with the header and offered as a blob: link when it is tapped.
  */
 (function () {
   "use strict";
@@ -39,7 +43,8 @@
   var statusLine = document.getElementById("chat-status");
   var closeButton = document.getElementById("chat-close");
 
-  var INBOX = API + "/" + encodeURIComponent(session) + "/inbox";
+  var INBOX = API + "/inbox";
+  var SESSION_HEADER = "X-Chat-Session";
   var inboxLast = loadInboxLast();
   var polling = false;
   var pollStopped = false;
@@ -141,10 +146,37 @@
     var line = document.createElement("p");
     line.className = "file";
     var link = line.appendChild(document.createElement("a"));
-    link.href = new URL(file.url, document.baseURI).href;
+    link.href = "#"; // the file itself (a blob: URL) once fetched: its URL needs the session header
     link.setAttribute("download", file.name);
     link.textContent = /calendar/.test(file.type || "") ? "Add to my calendar (" + file.name + ")" : "Download " + file.name;
+    link.addEventListener("click", function (event) {
+      if (link.dataset.fetched) return; // a blob: URL now: the browser saves it
+      event.preventDefault();
+      fetchFile(file).then(function (blob) {
+        link.href = URL.createObjectURL(blob);
+        link.dataset.fetched = "1";
+        link.click();
+      }, function (problem) {
+        var note = line.querySelector(".file-problem") || line.appendChild(document.createElement("span"));
+        note.className = "file-problem";
+        note.textContent = " " + (typeof problem === "string" ? problem : "(Sorry, the file couldn't be fetched.)");
+      });
+    });
     return line;
+  }
+
+  function fetchFile(file) {
+    var headers = { "Accept": file.type || "*/*" };
+    headers[SESSION_HEADER] = session;
+    return fetch(new URL(file.url, document.baseURI).href, {
+      headers: headers, credentials: "same-origin", cache: "no-store"
+    }).then(function (response) {
+      if (response.ok) return response.blob();
+      throw response.status === 404 ? "(That file has expired. Say \"my appointments\" to see your bookings.)"
+                                    : "(Sorry, the file couldn't be fetched. Please try again.)";
+    }, function () {
+      throw "(Sorry, the file couldn't be fetched. Check your connection and try again.)";
+    });
   }
 
   function renderChoices(entry) {
@@ -302,8 +334,10 @@
     if (polling || pollStopped) return;
     clearTimeout(pollTimer);
     polling = true;
+    var headers = { "Accept": "application/json" };
+    headers[SESSION_HEADER] = session;
     fetch(INBOX + "?after=" + inboxLast, {
-      headers: { "Accept": "application/json" }, credentials: "same-origin", cache: "no-store"
+      headers: headers, credentials: "same-origin", cache: "no-store"
     }).then(function (response) {
       if (response.status === 404 || response.status === 422) pollStopped = true; // no inbox for us here
       return response.ok ? response.json() : null;
