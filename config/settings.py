@@ -7,8 +7,6 @@ from __future__ import annotations
 import ipaddress
 import logging
 import os
-import logging
-import os
 import secrets
 from datetime import timedelta
 from functools import lru_cache
@@ -150,11 +148,6 @@ class Settings(BaseSettings):
         if self.database_url:
             return normalise_database_url(self.database_url)
         return f"sqlite:///{(self.data_dir / 'slotline.db').resolve()}"
-
-    @property
-    def admin_token_file(self) -> Path:
-        """Where a generated admin token is kept (readable by its owner only)."""
-        return self.data_dir / "admin-token"
 
     @property
     def admin_token_file(self) -> Path:
