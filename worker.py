@@ -7,19 +7,24 @@ jobs use (database, senders) is built on the first job a process runs, once per 
 
 The worker is a `SimpleWorker`: jobs are short sends, so one long-lived process keeps its
 database pool and platform clients rather than forking (and rebuilding them) for each job.
+It recovers alone when Redis goes away and comes back (`SlotlineWorker`, and `main`'s loop
+that starts a new worker loop when RQ's ends), and between jobs it relays the booking events
+waiting in the outbox and sweeps back the jobs Redis lost (`Tending`).
 """
 from __future__ import annotations
 
 import logging
 import os
+import time
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from redis import Redis
 from rq import Queue, Retry, SimpleWorker
-from rq.exceptions import NoSuchJobError
+from redis.exceptions import RedisError
+from rq.exceptions import NoSuchJobError, StopRequested
 from rq.job import Job
-from rq.registry import ScheduledJobRegistry
+from rq.registry import ScheduledJobRegistry, StartedJobRegistry
 
 from config.settings import Settings, get_settings
 from core.notifications.agenda import next_tick
@@ -53,6 +58,14 @@ class RqJobs:
             Job.fetch(job_id, connection=self.connection).delete()
         except NoSuchJobError:
             pass
+
+    def known(self) -> set[str]:
+        # Read in the order a job moves (scheduled, queued, taken, started): one moving meanwhile is still seen.
+        ids = set(ScheduledJobRegistry(queue=self.queue).get_job_ids(cleanup=False))
+        ids.update(self.queue.get_job_ids())
+        ids.update(self.queue.intermediate_queue.get_job_ids())
+        ids.update(StartedJobRegistry(queue=self.queue).get_job_ids(cleanup=False))
+        return ids
 
     def scheduled(self) -> dict[str, datetime]:
         """Job id -> the UTC instant RQ's scheduler will queue it."""
@@ -97,8 +110,9 @@ def container() -> Container:
     return _container[1]
 
 
-def run_event(kind: str, appointment_id: int, version: int, extra: dict | None = None) -> list[int]:
-    return container().notifications.on_event(kind, appointment_id, version, extra)
+def run_event(kind: str, appointment_id: int, version: int, extra: dict | None = None,
+              outbox_id: int | None = None) -> list[int]:
+    return container().notifications.on_event(kind, appointment_id, version, extra, outbox_id)
 
 
 def run_delivery(notification_id: int) -> str:
@@ -119,12 +133,102 @@ def schedule_agenda_tick(jobs: RqJobs, at: datetime) -> None:
 
 
 # -- the process ----------------------------------------------------------------------------
+TEND_SECONDS = 3       # an idle worker wakes this often to tend (and notices Redis is back this soon)
+RELAY_SECONDS = 2      # the outbox is relayed at most this often (the web app relays at once when it can)
+SWEEP_SECONDS = 300    # and swept this often, and whenever Redis has come back empty
+RESTART_SECONDS = 2    # pause before a worker loop that ended (Redis away) starts again
+SWEPT_KEY = "slotline:worker:swept"  # gone when Redis is new or lost its data: sweep at once
+
+
 def queues(connection) -> list[Queue]:
     return [Queue(name, connection=connection) for name in QUEUES]
 
 
+class Tending:
+    """What a worker does between jobs; Redis being away only postpones it (each step retries next time).
+
+    - restart the scheduler process if it died (it dies with Redis; RQ itself would wait for its
+      ten-minute maintenance to start it again);
+    - relay the booking events waiting in the outbox;
+    - sweep at start, every `SWEEP_SECONDS`, and as soon as Redis has come back empty.
+    """
+
+    def __init__(self, worker: SlotlineWorker):
+        self.worker = worker
+        self.relay_due = self.sweep_due = 0.0
+
+    def __call__(self) -> None:
+        for step in (self.revive_scheduler, self.relay, self.sweep):
+            try:
+                step()
+            except StopRequested:
+                raise
+            except Exception as exc:  # noqa: BLE001 - the worker must live on: the step is retried next time
+                log.warning("worker: %s postponed: %s", step.__name__.replace("_", " "), exc)
+
+    def revive_scheduler(self) -> None:
+        scheduler = self.worker.scheduler
+        if self.worker.burst or scheduler is None:
+            return  # a burst worker queues the due jobs once at its start, and has no scheduler process
+        if not (scheduler._process and scheduler._process.is_alive()):
+            # What RQ's own maintenance does, but now rather than within ten minutes.
+            if scheduler.acquire_locks(auto_start=True):
+                log.info("worker: scheduler started again")
+
+    def relay(self) -> None:
+        if time.monotonic() >= self.relay_due:
+            self.relay_due = time.monotonic() + RELAY_SECONDS
+            if queued := container().notifications.relay_outbox():
+                log.info("worker: relayed %d booking event(s) from the outbox", queued)
+
+    def sweep(self) -> None:
+        connection = self.worker.connection
+        if time.monotonic() < self.sweep_due and connection.exists(SWEPT_KEY):
+            return
+        notifications = container().notifications
+        notifications.sweep()
+        schedule_agenda_tick(notifications.jobs, next_tick(datetime.now(UTC)))  # its chain may be lost too
+        connection.set(SWEPT_KEY, 1)
+        self.sweep_due = time.monotonic() + SWEEP_SECONDS
+
+
+class SlotlineWorker(SimpleWorker):
+    """RQ's `SimpleWorker`, made to recover alone when Redis goes away and comes back.
+
+    It tries Redis again every 2 s at most while it is away (RQ backs off to a minute), and it
+    wakes every `TEND_SECONDS` when idle to tend (`Tending`) after its heartbeat."""
+
+    max_connection_wait_time = 2.0
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.stopping = False
+        self.burst = False
+        self.tending = Tending(self)
+
+    @property
+    def dequeue_timeout(self) -> int:
+        return TEND_SECONDS
+
+    def work(self, burst: bool = False, **options) -> bool:
+        self.burst = burst
+        return super().work(burst=burst, **options)
+
+    def heartbeat(self, timeout: int | None = None, pipeline=None) -> None:
+        super().heartbeat(timeout, pipeline)
+        if pipeline is None:  # the worker's own beat between jobs, not a job's
+            self.tending()
+
+    def request_stop(self, signum, frame) -> None:
+        self.stopping = True
+        super().request_stop(signum, frame)
+
+
 def main(settings: Settings | None = None, *, burst: bool = False) -> bool:
-    """Run a worker until stopped (or, with `burst`, until the queues are empty)."""
+    """Run a worker until stopped (or, with `burst`, until the queues are empty).
+
+    RQ's loop ends when Redis fails it where it does not expect it; it is then started again,
+    so only a stop request (SIGTERM, SIGINT) ends the worker."""
     global _wiring
     from slotline.bootstrap import connect_redis
 
@@ -132,9 +236,20 @@ def main(settings: Settings | None = None, *, burst: bool = False) -> bool:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(levelname)s %(message)s")
     connection = connect_redis(settings)
     _wiring = (settings, connection)
-    schedule_agenda_tick(RqJobs(connection), next_tick(datetime.now(UTC)))
     try:
-        return SimpleWorker(queues(connection), connection=connection).work(burst=burst, with_scheduler=True)
+        while True:
+            rq_worker = SlotlineWorker(queues(connection), connection=connection)
+            try:
+                worked = rq_worker.work(burst=burst, with_scheduler=True)
+            except (RedisError, OSError) as exc:  # starting, or its last words to Redis on the way out
+                log.warning("worker: Redis failed the worker loop: %s", exc)
+                worked = False
+            if burst or rq_worker.stopping:
+                return worked
+            log.warning("worker: the worker loop ended; starting it again in %s s", RESTART_SECONDS)
+            time.sleep(RESTART_SECONDS)
+    except StopRequested:  # a stop that came between two worker loops
+        return False
     finally:
         if _container is not None and _container[0] == os.getpid():
             _container[1].close()

@@ -5,7 +5,6 @@ import argparse
 import logging
 import os
 import signal
-import subprocess
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -175,8 +174,7 @@ def cmd_web(settings: Settings, args, *, with_worker: bool = False) -> int:
         _serve(app, args.host, args.port)
     finally:
         if worker is not None:
-            worker.terminate()
-            worker.wait(timeout=10)
+            worker.stop(timeout=10)
         container.close()
     return 0
 
@@ -276,8 +274,11 @@ def cmd_run(settings: Settings, args) -> int:
     return cmd_web(settings, args, with_worker=True)
 
 
-def _start_worker() -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "slotline.cli", "worker"], env=os.environ.copy())
+def _start_worker():
+    """The worker as a child process, started again whenever it dies (until the server stops)."""
+    from slotline.children import KeptAlive
+
+    return KeptAlive("worker", [sys.executable, "-m", "slotline.cli", "worker"], env=os.environ.copy())
 
 
 def _seed_demo_if_empty(settings: Settings) -> None:

@@ -8,13 +8,17 @@ size does not grow with the input (a 100 MB field once came back as a 100 MB err
 from __future__ import annotations
 
 import json
+import logging
 from datetime import datetime, timezone
 
 from fastapi import FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from redis.exceptions import RedisError
 
 from core.booking import errors
+
+log = logging.getLogger(__name__)
 
 # Most specific first: the first class the error is an instance of decides.
 STATUS_BY_ERROR: tuple[tuple[type[errors.BookingError], int], ...] = (
@@ -112,6 +116,24 @@ def _plain(errs: list[dict]) -> list:
             for err in errs]
 
 
+CHAT_PATH = "/api/v1/chat"
+NOTES_AWAY = "I can't reach my notes for a moment, please try again in a minute."
+REDIS_RETRY_AFTER = "30"  # seconds: a Redis restart takes a few; a person retrying sooner is fine too
+
+
+async def redis_unavailable(request: Request, exc: RedisError) -> ErrorResponse:
+    """Redis away (conversations, holds, the chat inbox live there): a 503 to retry, never a bare 500.
+    The web chat's answer also carries a reply in its usual shape, for the page to show."""
+    log.warning("%s %s: Redis unavailable (%s)", request.method, request.url.path, exc)
+    body = {"detail": "Slotline cannot reach its Redis for a moment; please try again in a minute.",
+            "code": "redis_unavailable"}
+    if request.url.path == CHAT_PATH:
+        body["replies"] = [{"text": NOTES_AWAY, "choices": []}]
+    return ErrorResponse(body, status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+                         headers={"Retry-After": REDIS_RETRY_AFTER})
+
+
 def install(app: FastAPI) -> None:
     app.add_exception_handler(errors.BookingError, booking_error)
     app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(RedisError, redis_unavailable)

@@ -15,6 +15,7 @@ from typing import Annotated
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
+from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.datastructures import ImmutableMultiDict
 
@@ -24,6 +25,7 @@ from bots.sms.inbox import twiml
 from core.conversation.messages import Reply
 from webhooks import ratelimit
 from webhooks.deps import ContainerDep
+from webhooks.errors import NOTES_AWAY
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["twilio"], include_in_schema=False, dependencies=[Depends(ratelimit.limit_webhook_ip)])
@@ -56,13 +58,26 @@ def incoming_sms(form: TwilioForm, container: ContainerDep, request: Request) ->
     if held is not None:
         return Response(held, media_type=TWIML)
     assistant = container.assistant
-    first_time = ((lambda sid: assistant.store.first_time_seen(sms.CHANNEL, sid)) if assistant
-                  else (lambda sid: True))
+    first_time = _first_time(assistant.store) if assistant else (lambda sid: True)
     inbox = sms.SmsInbox(assistant, opt_outs, first_time)
     try:
         return Response(inbox.answer(form), media_type=TWIML)
     except sms.BadWebhook as exc:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from None
+    except RedisError as exc:  # the conversation lives in Redis: say so in the answer Twilio expects
+        log.warning("answering a text while Redis is unavailable: %s", exc)
+        return Response(twiml([Reply(NOTES_AWAY)]), media_type=TWIML)
+
+
+def _first_time(store):
+    """Whether a MessageSid is new; while Redis is away it cannot tell, and counts it as new: an
+    opt-out, opt-in or HELP recorded twice is harmless, and one refused would be lost."""
+    def first_time(sid: str) -> bool:
+        try:
+            return store.first_time_seen(sms.CHANNEL, sid)
+        except RedisError:
+            return True
+    return first_time
 
 
 def _held_back(request: Request, form: ImmutableMultiDict, opt_outs: sms.OptOuts) -> str | None:

@@ -28,8 +28,9 @@ def upgrade() -> None:
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.Column("relayed_at", UTCDateTime(), nullable=True),
         sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("done_at", UTCDateTime(), nullable=True),
     )
-    op.create_index("ix_outbox_events_relayed_at", "outbox_events", ["relayed_at"])
+    op.create_index("ix_outbox_events_done_relayed", "outbox_events", ["done_at", "relayed_at"])
     with op.batch_alter_table("business") as table:
         table.add_column(sa.Column("catalogue_version", sa.Integer(), nullable=False, server_default="1"))
 

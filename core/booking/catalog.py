@@ -15,7 +15,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from core.booking import errors
-from core.booking.schedules import bump_schedule
+from core.booking.schedules import bump_catalogue, bump_schedule
 from core.db.models import (
     Break, ChannelIdentity, DateOverride, Provider, Resource, Service, TimeOff, User, WeeklyHours,
 )
@@ -81,6 +81,7 @@ def create_resource(s: Session, *, name: str, kind: str = "room") -> Resource:
     resource = Resource(name=name, kind=kind)
     s.add(resource)
     s.flush()
+    bump_catalogue(s)
     return resource
 
 
@@ -99,6 +100,7 @@ def create_service(s: Session, *, name: str, duration_minutes: int, description:
                       resources=[_get(s, Resource, rid) for rid in dict.fromkeys(resource_ids)])
     s.add(service)
     s.flush()
+    bump_catalogue(s)
     return service
 
 
@@ -118,6 +120,7 @@ def create_provider(s: Session, *, name: str, timezone: str, service_ids: list[i
                         services=[_get(s, Service, sid) for sid in dict.fromkeys(service_ids)])
     s.add(provider)
     s.flush()
+    bump_catalogue(s)
     return provider
 
 

@@ -248,17 +248,21 @@ class OutboxEvent(Base):
     """A booking event on its way to the worker, written in the transaction of the change that caused it.
 
     `relayed_at` is set once the event's job is in the queue; until then the event waits here (Redis
-    away), and `attempts` counts the relays that could not queue it.
+    away), and `attempts` counts the relays that could not queue it. `done_at` is set when the worker
+    has planned what the event calls for: one relayed but never done had its job lost with Redis's
+    data, and the worker's sweep queues it again.
     """
 
     __tablename__ = "outbox_events"
-    __table_args__ = (Index("ix_outbox_events_relayed_at", "relayed_at"),)
+    # Every read is of the events not done yet (to relay, or lost), or done long ago (to forget).
+    __table_args__ = (Index("ix_outbox_events_done_relayed", "done_at", "relayed_at"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))
     payload: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     relayed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class AuditEntry(Base):

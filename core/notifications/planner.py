@@ -1,10 +1,11 @@
 """From booking events to notifications: what to tell whom, and when the reminders are due.
 
-`EventRelay` runs in the request: it only enqueues one job per event. The worker's `Planner`
-then reads the appointment as it is now, makes the rows (unique by key) and their jobs:
-a notice for the client at once, a note for the provider, and the reminders of the current
-version. Reminders of an older version, or of an appointment no longer active, are cancelled
-(their jobs removed); a job that fires anyway finds a stale version and sends nothing.
+Booking events reach the worker through the outbox (`core.booking.outbox`, relayed by
+`core.notifications.relay`) as one job each. The worker's `Planner` then reads the appointment
+as it is now, makes the rows (unique by key) and their jobs: a notice for the client at once,
+a note for the provider, and the reminders of the current version. Reminders of an older
+version, or of an appointment no longer active, are cancelled (their jobs removed); a job that
+fires anyway finds a stale version and sends nothing.
 """
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ from typing import Callable
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.booking import events
 from core.booking.schedules import get_business
 from core.db.models import (
     ACTIVE_STATUSES,
@@ -37,29 +37,7 @@ from core.notifications.timing import (
 )
 
 log = logging.getLogger(__name__)
-EVENT_KINDS = {events.AppointmentBooked: "booked", events.AppointmentMoved: "moved",
-               events.AppointmentCancelled: "cancelled", events.AppointmentStatusChanged: "status"}
 STATUS_NOTICE = {"no_show": "no_show", "completed": "follow_up"}
-
-
-class EventRelay:
-    """`BookingService.publish`: hands each event to the worker. Never fails the booking that caused it."""
-
-    def __init__(self, jobs: Jobs):
-        self.jobs = jobs
-
-    def __call__(self, published: list) -> None:
-        for event in published:
-            kind = EVENT_KINDS.get(type(event))
-            if kind is None:
-                continue
-            extra = {"previous_start": event.previous_start.isoformat()} if kind == "moved" else \
-                {"status": event.status} if kind == "status" else {}
-            try:
-                self.jobs.enqueue("event", kind, event.appointment_id, event.version, extra,
-                                  job_id=f"slotline-event-{event.appointment_id}-v{event.version}")
-            except Exception:  # noqa: BLE001 - the booking is committed; its notices are what is lost
-                log.exception("could not queue the %s event of appointment %s", kind, event.appointment_id)
 
 
 class Planner:

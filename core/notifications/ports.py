@@ -25,6 +25,9 @@ class Jobs(Protocol):
     def cancel(self, job_id: str) -> None:
         """Forget a job that has not run yet; nothing happens if there is none."""
 
+    def known(self) -> set[str]:
+        """The ids of the jobs that will still run: waiting to run now, waiting for their instant, or running."""
+
 
 class AgendaPoster(Protocol):
     """Posts a provider's agenda for one day where they work (a Slack DM with the agenda's buttons)."""

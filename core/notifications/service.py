@@ -1,6 +1,7 @@
 """Notifications as the rest of Slotline sees them: one object the worker's jobs and the CLI call."""
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 from typing import Callable
 
@@ -13,11 +14,17 @@ from core.notifications.agenda import Agendas
 from core.notifications.delivery import Delivery
 from core.notifications.planner import Planner
 from core.notifications.ports import AgendaPoster, Jobs
+from core.notifications.relay import OutboxRelay
 from core.notifications.sender import Outbox
+from core.notifications.sweep import Sweep, Swept
+
+log = logging.getLogger(__name__)
+OUTBOX_BATCH = 200  # outbox events read per relay round
 
 
 class Notifications:
-    """Plans (`on_event`), sends (`deliver`), posts agendas (`agenda_tick`), and looks after failures."""
+    """Plans (`on_event`), sends (`deliver`), posts agendas (`agenda_tick`), relays the outbox
+    (`relay_outbox`), puts back what Redis lost (`sweep`), and looks after failures."""
 
     def __init__(self, session_factory: sessionmaker[Session], outbox: Outbox, jobs: Jobs, *,
                  offsets: list[timedelta], clock: Callable[[], datetime],
@@ -27,15 +34,37 @@ class Notifications:
         self.delivery = Delivery(session_factory, outbox, jobs, clock=clock, conversations=conversations,
                                  agendas=agendas)
         self.agendas = Agendas(session_factory, jobs, clock=clock)
+        self.relay = OutboxRelay(session_factory, jobs, clock=clock)
+        self.sweeper = Sweep(session_factory, jobs, self.planner, offsets=offsets, clock=clock)
 
-    def on_event(self, kind: str, appointment_id: int, version: int, extra: dict | None = None) -> list[int]:
-        return self.planner.on_event(kind, appointment_id, version, extra)
+    def on_event(self, kind: str, appointment_id: int, version: int, extra: dict | None = None,
+                 outbox_id: int | None = None) -> list[int]:
+        """Plan what a booking event calls for; then its outbox row (when it came through one) is done."""
+        queued = self.planner.on_event(kind, appointment_id, version, extra)
+        if outbox_id is not None:
+            self.relay.done(outbox_id)
+        return queued
 
     def deliver(self, notification_id: int) -> str:
         return self.delivery.deliver(notification_id)
 
     def agenda_tick(self) -> list[int]:
         return self.agendas.tick()
+
+    def relay_outbox(self) -> int:
+        """Queue every booking event still waiting in the outbox; returns how many. Stops when the queue refuses."""
+        total = 0
+        while (queued := self.relay.relay(limit=OUTBOX_BATCH)) == OUTBOX_BATCH:
+            total += queued
+        return total + queued
+
+    def sweep(self) -> Swept:
+        """Queue again the event and notification jobs Redis lost, plan missing reminders, forget old events."""
+        if lost := self.relay.requeue_lost():
+            log.info("sweep: queued %d booking event(s) again whose job was lost", len(lost))
+        swept = self.sweeper.run()
+        self.relay.prune()
+        return swept
 
     def failed(self) -> list[Notification]:
         return admin.failed(self.session_factory, self.clock())

@@ -1,0 +1,71 @@
+"""The transactional outbox: booking events written in the same transaction as the change.
+
+A booking and the event that tells people about it commit together or not at all, so an
+event is never lost to Redis being away when the change commits. A relay (see
+`core.notifications.relay`) later hands each pending row to the job queue and marks it
+relayed; until then it waits here. The worker marks it done once it has planned the notices.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime
+from typing import Iterable
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from core.booking import events
+from core.db.models import OutboxEvent
+
+KINDS = {events.AppointmentBooked: "booked", events.AppointmentMoved: "moved",
+         events.AppointmentCancelled: "cancelled", events.AppointmentStatusChanged: "status"}
+
+
+def record(s: Session, happened: Iterable, now: datetime) -> list[int]:
+    """Add the events to the session's transaction; returns their outbox ids (for a relay after commit)."""
+    rows = [OutboxEvent(kind=KINDS[type(event)], payload=payload_of(event), created_at=now, attempts=0)
+            for event in happened]
+    s.add_all(rows)
+    s.flush()
+    return [row.id for row in rows]
+
+
+def payload_of(event) -> dict:
+    """What the worker needs to plan the event: the appointment, its version, and the rest as `extra`."""
+    fields = asdict(event)
+    payload = {"appointment_id": fields.pop("appointment_id"), "version": fields.pop("version")}
+    extra = {name: value.isoformat() if isinstance(value, datetime) else value for name, value in fields.items()}
+    if isinstance(event, events.AppointmentCancelled):
+        extra = {}  # the worker reads lateness from the appointment itself
+    return {**payload, "extra": extra}
+
+
+def pending(s: Session, *, ids: Iterable[int] | None = None, limit: int = 200) -> list[OutboxEvent]:
+    """Events not yet relayed, oldest first (only those of `ids` when given)."""
+    query = select(OutboxEvent).where(OutboxEvent.done_at.is_(None), OutboxEvent.relayed_at.is_(None)) \
+        .order_by(OutboxEvent.id).limit(limit)
+    if ids is not None:
+        query = query.where(OutboxEvent.id.in_(list(ids)))
+    return list(s.scalars(query))
+
+
+def mark_relayed(s: Session, ids: list[int], now: datetime) -> None:
+    if ids:
+        s.execute(update(OutboxEvent).where(OutboxEvent.id.in_(ids), OutboxEvent.relayed_at.is_(None))
+                  .values(relayed_at=now))
+
+
+def count_failed_attempt(s: Session, event_id: int) -> None:
+    s.execute(update(OutboxEvent).where(OutboxEvent.id == event_id).values(attempts=OutboxEvent.attempts + 1))
+
+
+def mark_done(s: Session, event_id: int, now: datetime) -> None:
+    """The worker has planned what the event calls for."""
+    s.execute(update(OutboxEvent).where(OutboxEvent.id == event_id, OutboxEvent.done_at.is_(None))
+              .values(done_at=now))
+
+
+def relayed_not_done(s: Session, *, before: datetime, limit: int = 500) -> list[OutboxEvent]:
+    """Events queued before `before` that no worker has planned yet: still in the queue, or lost with it."""
+    return list(s.scalars(select(OutboxEvent).where(
+        OutboxEvent.relayed_at < before, OutboxEvent.done_at.is_(None)).order_by(OutboxEvent.id).limit(limit)))

@@ -1,0 +1,109 @@
+"""From the outbox to the job queue: each booking event queued as one "event" job, then marked relayed.
+
+Called right after a change commits (the fast path, with that change's outbox ids) and by the
+worker every few seconds (everything still pending). A row is marked relayed only after its job
+is in the queue, so an event the queue could not take (Redis away) waits in the database for
+the next relay. The worker marks it done once planned; one relayed a while ago, not done, and
+unknown to the queue lost its job with Redis's data, and the sweep queues it again
+(`requeue_lost`). A row relayed twice (two relays racing, a crash between queueing and
+marking) queues the same job id again, and the planner's notification keys make that harmless:
+each notice is still made, and sent, once.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Callable, Iterable
+
+from sqlalchemy import delete, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from core.booking import outbox
+from core.db.models import OutboxEvent
+from core.db.session import UnitOfWork
+from core.notifications.ports import Jobs
+
+log = logging.getLogger(__name__)
+KEEP_DONE = timedelta(days=7)  # done rows are kept a while for whoever looks into a notice
+IN_FLIGHT = timedelta(minutes=2)  # a relayed event not done after this long may have lost its job
+
+
+def event_job_id(row: OutboxEvent) -> str:
+    payload = row.payload or {}
+    return f"slotline-event-{payload.get('appointment_id')}-v{payload.get('version')}"
+
+
+class OutboxRelay:
+    """Moves pending outbox events to the worker's queue. As `BookingService.publish` it never raises."""
+
+    def __init__(self, session_factory: sessionmaker[Session], jobs: Jobs, *, clock: Callable[[], datetime]):
+        self.session_factory, self.jobs, self.clock = session_factory, jobs, clock
+
+    def __call__(self, ids: list[int]) -> None:
+        """The fast path, right after a commit: relay the events it wrote, or leave them for the worker."""
+        if not ids:
+            return
+        try:
+            self.relay(ids=ids)
+        except Exception:  # noqa: BLE001 - the change is committed and its events are safe in the outbox
+            log.exception("could not relay outbox events %s; the worker's relay will", ids)
+
+    def relay(self, *, ids: Iterable[int] | None = None, limit: int = 200) -> int:
+        """Queue pending events (those of `ids`, or the oldest `limit`); returns how many were queued.
+
+        Stops at the first event the queue refuses: the queue is away, and the rest would fail too."""
+        with UnitOfWork(self.session_factory) as uow:
+            rows = outbox.pending(uow.session, ids=ids, limit=limit)
+        queued, refused = [], None
+        for row in rows:
+            payload = row.payload or {}
+            try:
+                self._enqueue(row)
+            except Exception as exc:  # noqa: BLE001 - any queue failure leaves the event pending, by design
+                refused = row.id
+                log.warning("outbox event %s (%s) waits: the job queue refused it (%s)", row.id, row.kind, exc)
+                break
+            queued.append(row.id)
+        if queued or refused is not None:
+            with UnitOfWork(self.session_factory, write=True) as uow:
+                outbox.mark_relayed(uow.session, queued, self.clock())
+                if refused is not None:
+                    outbox.count_failed_attempt(uow.session, refused)
+                uow.commit()
+        return len(queued)
+
+    def _enqueue(self, row: OutboxEvent) -> None:
+        payload = row.payload or {}
+        self.jobs.enqueue("event", row.kind, payload["appointment_id"], payload["version"], payload.get("extra") or {},
+                          row.id, job_id=event_job_id(row))
+
+    def done(self, event_id: int) -> None:
+        """The worker has planned what the event calls for."""
+        with UnitOfWork(self.session_factory, write=True) as uow:
+            outbox.mark_done(uow.session, event_id, self.clock())
+            uow.commit()
+
+    def requeue_lost(self) -> list[int]:
+        """Queue again the events relayed a while ago that no worker has done and the queue does not know."""
+        now = self.clock()
+        with UnitOfWork(self.session_factory) as uow:
+            rows = outbox.relayed_not_done(uow.session, before=now - IN_FLIGHT)
+        if not rows:
+            return []
+        known = self.jobs.known()
+        lost = [row for row in rows if event_job_id(row) not in known]
+        for row in lost:
+            self._enqueue(row)
+        with UnitOfWork(self.session_factory, write=True) as uow:
+            for row in lost:  # relayed afresh: it has `IN_FLIGHT` again before it counts as lost
+                uow.session.execute(update(OutboxEvent).where(OutboxEvent.id == row.id).values(relayed_at=now))
+            uow.commit()
+        return [row.id for row in lost]
+
+    def prune(self) -> int:
+        """Forget events done more than `KEEP_DONE` ago; returns how many."""
+        with UnitOfWork(self.session_factory, write=True) as uow:
+            gone = uow.session.execute(delete(OutboxEvent).where(
+                OutboxEvent.done_at < self.clock() - KEEP_DONE)).rowcount
+            uow.commit()
+        return gone or 0
