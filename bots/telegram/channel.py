@@ -3,6 +3,7 @@
 Shared by the webhook (`webhooks/telegram.py`) and polling mode (`bots/telegram/lifecycle.py`).
 A tap is answered (answerCallbackQuery) and its keyboard taken off the message, showing what
 was picked, so an old button cannot book twice; the assistant also answers a keyboard once only.
+Groups, supergroups and channels are declined (see `inbound`): nothing there reaches the assistant.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from telegram import ReplyKeyboardRemove, Update
 
 from bots.telegram.contacts import has_phone, link_phone, phone_from_contact
-from bots.telegram.inbound import CHANNEL, Incoming, Tap, to_incoming
+from bots.telegram.inbound import CHANNEL, Incoming, Tap, private_only, to_incoming
 from bots.telegram.render import CONTACT_OFFER, contact_keyboard, picked
 from bots.telegram.sender import TelegramSender
 from core.booking import errors
@@ -71,6 +72,8 @@ class TelegramChannel:
         self.sender.close()
 
     def _act(self, incoming: Incoming) -> None:
+        if incoming.in_group:
+            return self._decline(incoming)
         if incoming.inbound is not None:
             return self._converse(incoming)
         if incoming.tap is not None:
@@ -103,7 +106,7 @@ class TelegramChannel:
         for reply in replies:
             self.sender.send(str(chat_id), reply)
         if incoming.command == "start" and replies and not has_phone(
-                self.session_factory, channel=CHANNEL, external_id=str(chat_id)):
+                self.session_factory, channel=CHANNEL, external_id=incoming.inbound.sender):
             self.sender.send_text(chat_id, CONTACT_OFFER, contact_keyboard())
 
     def _link_contact(self, incoming: Incoming) -> None:
@@ -114,9 +117,19 @@ class TelegramChannel:
             phone = phone_from_contact(contact.phone)
         except errors.InvalidRequest:
             return self.sender.send_text(chat_id, BAD_PHONE, ReplyKeyboardRemove())
-        link_phone(self.session_factory, channel=CHANNEL, external_id=str(chat_id), phone=phone,
+        link_phone(self.session_factory, channel=CHANNEL, external_id=str(incoming.user_id), phone=phone,
                    display_name=incoming.display_name)
         self.sender.send_text(chat_id, LINKED.format(phone=phone), ReplyKeyboardRemove())
+
+    def _decline(self, incoming: Incoming) -> None:
+        """Point a group member to a private chat: a tap gets it as a notice, text as a message in the group."""
+        if incoming.tap is None and (incoming.chat_id is None or not self._first_time(incoming)):
+            return
+        text = private_only(self.sender.bot_username())
+        if incoming.tap is not None:
+            self._answer(incoming.tap, text)
+        else:
+            self.sender.send_text(incoming.chat_id, text)
 
     def _first_time(self, incoming: Incoming) -> bool:
         # What bypasses the assistant (notices, contacts) is deduped here, on a key of its own.

@@ -128,6 +128,17 @@ class TelegramSender:
         message = self._call("sendMessage", lambda bot: bot.send_message(chat_id, text, reply_markup=markup))
         return str(message.message_id)
 
+    def bot_username(self) -> str | None:
+        """The bot's @username (from the getMe the Bot makes once), or None while Telegram can't be asked."""
+        async def username(bot: Bot) -> str | None:
+            return bot.username
+
+        try:
+            return self._call("getMe", username)
+        except SendFailed as exc:
+            log.warning("could not learn the bot's username: %s", exc)
+            return None
+
     def answer_tap(self, callback_query_id: str, text: str | None = None) -> None:
         """Answer a callback query, so the person's app stops showing it as loading."""
         self._call("answerCallbackQuery", lambda bot: bot.answer_callback_query(callback_query_id, text=text))

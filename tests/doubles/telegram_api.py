@@ -318,3 +318,16 @@ class TelegramPerson:
         update["update_id"] = next(_update_ids)
         update["callback_query"]["id"] = str(next(self._callback_ids))
         return update
+
+
+GROUP = {"id": -1001987654321, "title": "Salon regulars", "type": "supergroup"}
+
+
+def in_group(update: dict, group: dict = GROUP) -> dict:
+    """The same update as if it happened in a group chat: the message (or the tapped message) is
+    in `group`, its sender unchanged. Telegram keeps `from` the person and `chat` the group."""
+    update = json.loads(json.dumps(update))
+    kind = next(k for k in update if k != "update_id")  # message, edited_message, callback_query...
+    body = update[kind]["message"] if kind == "callback_query" else update[kind]  # a tap: the message it was on
+    body["chat"] = dict(group)
+    return update
