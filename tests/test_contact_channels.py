@@ -159,3 +159,12 @@ def test_a_blocked_bot_is_an_opt_out_and_the_phone_on_file_is_used_at_once(desk,
     contacts.reachable_again(desk.container.session_factory, "telegram", "5550001")  # they wrote to the bot again
     desk.at(DAY_BEFORE)
     assert desk.notifications(kind="reminder", status="sent")[0].channel == "telegram"
+
+
+def test_a_request_about_something_else_is_not_taken_for_a_channel(desk):
+    ana = desk.client("Ana", "telegram", "5550001")
+    desk.book(ana, MONDAY_TEN)
+    said = say(desk, "5550001", "can you email me my appointments?")
+    assert "email you" not in said and "Haircut with Sam" in said
+    with UnitOfWork(desk.container.session_factory) as uow:
+        assert uow.session.get(User, ana).preferred_channel == "telegram"  # as the test desk set it

@@ -18,6 +18,7 @@ from core.db.session import UnitOfWork
 from core.notifications import contacts
 
 ASK_EMAIL = "ask_email"  # "email me", and we have no address: waiting for one
+OTHER_BUSINESS = frozenset({"book", "browse", "cancel", "reschedule", "list", "waitlist"})
 EMAIL = re.compile(r"[^@\s<>()\[\],;:\"']+@[^@\s<>()\[\],;:\"']+\.[a-z]{2,}", re.IGNORECASE)
 PHONE = re.compile(r"\+?\d[\d ()-]{6,18}\d")
 _NO_MORE = r"\b(?:no more|stop(?: sending(?: me)?)?|don'?t send(?: me)?(?: any)?(?: more)?|no)"
@@ -40,6 +41,8 @@ def handle(turn: Turn) -> bool:
     if request is None:
         return False
     action, _, channel = request.partition(":")
+    if action == "prefer" and (turn.heard.intent in OTHER_BUSINESS or turn.heard.service_id is not None):
+        return False  # "email me my appointments", "text me a haircut slot": the request is the rest
     if action == "stop":
         _stop(turn, channel)
     elif channel == "here":
