@@ -81,7 +81,7 @@ class Settings(BaseSettings):
     # What one web chat visitor's address may do (core/conversation): slots held at once, bookings
     # made, one-time codes sent; codes are also capped per phone number or email address.
     holds_per_ip: int = Field(default=3, ge=1, alias="SLOTLINE_HOLDS_PER_IP")
-    rate_limit_bookings_ip: str = Field(default="3/hour;10/day", alias="SLOTLINE_RATE_LIMIT_BOOKINGS_IP")
+    rate_limit_bookings_ip: str = Field(default="2/hour;6/day", alias="SLOTLINE_RATE_LIMIT_BOOKINGS_IP")
     rate_limit_codes: str = Field(default="3/hour;6/day", alias="SLOTLINE_RATE_LIMIT_CODES")
     rate_limit_codes_ip: str = Field(default="6/hour;20/day", alias="SLOTLINE_RATE_LIMIT_CODES_IP")
 

@@ -184,7 +184,9 @@ def pick(turn: Turn, index: int) -> None:
         return
     chosen = convo.offered[index]
     start = datetime.fromisoformat(chosen["start"])
-    if convo.intent != "reschedule":
+    # A visitor who must still prove who they are holds nothing: else a script that never proves
+    # anything could keep times from real clients, a few at a time, for as long as it likes.
+    if convo.intent != "reschedule" and not verify_flow.needed(turn):
         try:
             turn.desk.booking.hold(HoldSlot(convo.service_id, chosen["provider"], turn.holder, start,
                                             origin=turn.inbound.origin))
