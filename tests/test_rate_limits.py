@@ -74,6 +74,15 @@ def test_many_sessions_from_one_address_are_bounded_per_address(make_app):
         assert hello(person, "web-real-person").status_code == 200
 
 
+def test_the_inbox_poll_is_bounded_too(make_app):
+    app = make_app(SLOTLINE_RATE_LIMIT_INBOX="3/minute")
+    with client_at(app, "203.0.113.7") as page:
+        polls = [page.get("/api/v1/chat/inbox", headers={"X-Chat-Session": "web-poller"}) for _ in range(5)]
+        assert [p.status_code for p in polls] == [200, 200, 200, 429, 429]
+        assert polls[-1].json()["code"] == "rate_limited" and int(polls[-1].headers["Retry-After"]) >= 1
+        assert page.get("/api/v1/chat/inbox", headers={"X-Chat-Session": "web-other"}).status_code == 200
+
+
 def test_limits_come_from_settings_and_an_empty_one_is_off(make_app):
     app = make_app(SLOTLINE_RATE_LIMIT_CHAT="", SLOTLINE_RATE_LIMIT_CHAT_IP="")
     with client_at(app, "203.0.113.7") as script:

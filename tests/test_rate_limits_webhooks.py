@@ -12,9 +12,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from bots.telegram.inbound import SECRET_HEADER
+from config.settings import Settings
 from core.db.models import ChannelIdentity
 from slotline.bootstrap import build
 from tests.chat_helpers import clock_fixture, salon_fixture  # noqa: F401  (fixtures)
+from tests.doubles.slack_api import BOT_TOKEN, SIGNING_SECRET, SlackWorkspace, dm_channel
+from tests.doubles.slack_api import slack_api_fixture  # noqa: F401  (fixture)
 from tests.doubles.telegram_api import TelegramAPI, TelegramPerson
 from tests.doubles.twilio_api import Phone, TwilioApiDouble, TwilioWebhooks
 from tests.test_sms import AUTH_TOKEN, PUBLIC_URL, sms_settings, twilio_api_fixture  # noqa: F401  (fixture)
@@ -105,3 +108,34 @@ def test_webhooks_from_one_address_are_bounded_loosely(engine, redis_client, clo
         form = {"MessageSid": "SM" + "a" * 32, "MessageStatus": "delivered"}
         codes = [hooks.post("/webhooks/twilio/status", form).status_code for _ in range(5)]
     assert codes == [200, 200, 200, 429, 429]
+
+
+@pytest.fixture
+def slack(engine, redis_client, clock, salon, tmp_path, slack_api):
+    settings = Settings(SLOTLINE_ADMIN_TOKEN="test-token", SLOTLINE_DATA_DIR=str(tmp_path), SLACK_BOT_TOKEN=BOT_TOKEN,
+                        SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_API_BASE_URL=slack_api.url, **FIVE_A_MINUTE)
+    with TestClient(create_app(build(settings, redis=redis_client, engine=engine, clock=clock))) as http:
+        yield SlackWorkspace(http, SIGNING_SECRET, slack_api)
+
+
+def test_a_slack_flood_from_one_user_is_bounded(slack, slack_api):
+    posted = lambda user: [c for c in slack_api.calls_to("chat.postMessage") if c.params["channel"] == dm_channel(user)]
+    assert {slack.dm("U0FLOOD", f"hello {n}").status_code for n in range(5)} == {200}
+    slack_api.quiet()
+    answered = len(posted("U0FLOOD"))
+    assert answered >= 5
+    assert {slack.dm("U0FLOOD", f"hello again {n}").status_code for n in range(10)} == {200}  # no retries
+    command = slack.command("U0FLOOD", "/agenda")
+    assert command.status_code == 200 and command.text.startswith(SLOW_DOWN)  # shown to that user only
+    slack.dm("U0OTHER", "hello")
+    slack_api.wait_for("chat.postMessage", where=lambda c: c.params["channel"] == dm_channel("U0OTHER"))
+    slack_api.quiet()
+    assert len(posted("U0FLOOD")) == answered
+
+
+def test_forged_slack_requests_naming_someone_spend_none_of_their_allowance(slack, slack_api):
+    for n in range(10):
+        assert slack.dm("U0VICTIM", f"hello {n}", secret="not-the-signing-secret").status_code == 401
+    assert slack_api.calls == []
+    slack.dm("U0VICTIM", "hello")
+    slack_api.wait_for("chat.postMessage", where=lambda c: c.params["channel"] == dm_channel("U0VICTIM"))

@@ -4,6 +4,9 @@
 the session since (confirmations, reminders), which the page polls. The session id is the only
 key to a client's bookings, so it travels in the body or the `X-Chat-Session` header, never in
 a URL (URLs end up in access logs, proxies' logs and browser history).
+
+Both are rate limited per session and per client IP (webhooks/ratelimit.py): a refused message
+is a 429 with Retry-After whose body also carries a chat reply saying how long to wait.
 """
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ import re
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Header, HTTPException, Path, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from redis.exceptions import RedisError
 
@@ -103,6 +106,14 @@ SessionHeader = Annotated[str, Header(alias=SESSION_HEADER, pattern=SESSION,
 NO_STORE = {"Cache-Control": "no-store"}
 
 
+def _limit_inbox(request: Request, session: SessionHeader) -> None:
+    ratelimit.enforce(request, ("inbox", session), ("inbox_ip", client_ip(request)))
+
+
+InboxLimit = [Depends(_limit_inbox)]
+POLLED_TOO_OFTEN = {429: {"description": "asked too often from this session or address: wait `Retry-After` seconds"}}
+
+
 def _inbox(container) -> WebChatInbox:
     sender = container.senders.get(webchat.CHANNEL)
     if not isinstance(sender, WebChatSender):
@@ -110,7 +121,7 @@ def _inbox(container) -> WebChatInbox:
     return sender.inbox
 
 
-@router.get("/api/v1/chat/inbox", response_model=InboxOut)
+@router.get("/api/v1/chat/inbox", response_model=InboxOut, dependencies=InboxLimit, responses=POLLED_TOO_OFTEN)
 def inbox(session: SessionHeader, container: ContainerDep, response: Response,
           after: Annotated[int, Query(ge=0, le=2**53, description="the last id already seen (0: everything)")] = 0
           ) -> InboxOut:
@@ -139,8 +150,9 @@ def inbox(session: SessionHeader, container: ContainerDep, response: Response,
     return InboxOut(messages=messages, last=last)
 
 
-@router.get("/api/v1/chat/inbox/{message_id}/file", response_class=Response,
-            responses={200: {"content": {"text/calendar": {}}, "description": "the file, as a download"}})
+@router.get("/api/v1/chat/inbox/{message_id}/file", response_class=Response, dependencies=InboxLimit,
+            responses={200: {"content": {"text/calendar": {}}, "description": "the file, as a download"},
+                       **POLLED_TOO_OFTEN})
 def inbox_file(session: SessionHeader, message_id: Annotated[int, Path(ge=1, le=2**53)],
                container: ContainerDep) -> Response:
     """The file sent with an inbox message (the appointment's .ics), for a few days after it was sent.
