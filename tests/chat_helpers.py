@@ -88,3 +88,10 @@ def container_fixture(engine, redis_client, clock, salon, tmp_path: Path):
 def web_fixture(container) -> Iterator[TestClient]:
     with TestClient(create_app(container)) as client:
         yield client
+
+
+def web_client(engine, redis_client, clock, tmp_path: Path, **settings) -> TestClient:
+    """The web app over its own container, with extra settings (by their environment names)."""
+    container = build(Settings(SLOTLINE_ADMIN_TOKEN="test-token", SLOTLINE_DATA_DIR=str(tmp_path), **settings),
+                      redis=redis_client, engine=engine, clock=clock)
+    return TestClient(create_app(container))

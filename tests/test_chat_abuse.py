@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from core.db.models import ChannelIdentity, User
 from tests.chat_helpers import (  # noqa: F401  (fixtures)
-    Chat, appointments, clock_fixture, container_fixture, salon_fixture, web_fixture,
+    Chat, appointments, clock_fixture, container_fixture, salon_fixture, web_client, web_fixture,
 )
 
 
@@ -139,8 +139,14 @@ def cap_bookings_at_two(session_factory) -> None:
         s.commit()
 
 
-def test_upcoming_bookings_per_client_are_capped_in_the_chat_and_over_rest(web, session_factory, salon):
+def test_upcoming_bookings_per_client_are_capped_in_the_chat_and_over_rest(engine, redis_client, clock, tmp_path,
+                                                                           session_factory, salon):
     cap_bookings_at_two(session_factory)
+    with web_client(engine, redis_client, clock, tmp_path, SLOTLINE_RATE_LIMIT_BOOKINGS_IP="") as web:
+        bookings_capped_per_client(web, session_factory, salon)
+
+
+def bookings_capped_per_client(web, session_factory, salon) -> None:
     chat = Chat(web)
     for hour in ("10", "11"):
         chat.say(f"a beard trim with Sam tomorrow at {hour}")

@@ -6,18 +6,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from config.settings import Settings
 from core.db.models import Business, User
-from slotline.bootstrap import build
-from tests.chat_helpers import Chat, appointments, clock_fixture, salon_fixture  # noqa: F401  (fixtures)
+from tests.chat_helpers import Chat, appointments, clock_fixture, salon_fixture, web_client  # noqa: F401
 from tests.doubles.smtp_server import SmtpDouble
-from webhooks.app import create_app
 
 EMAIL = "ana@example.com"
 
@@ -26,12 +22,6 @@ EMAIL = "ana@example.com"
 def smtp_fixture() -> Iterator[SmtpDouble]:
     with SmtpDouble() as smtp:
         yield smtp
-
-
-def web_client(engine, redis_client, clock, tmp_path: Path, **settings) -> TestClient:
-    container = build(Settings(SLOTLINE_ADMIN_TOKEN="test-token", SLOTLINE_DATA_DIR=str(tmp_path), **settings),
-                      redis=redis_client, engine=engine, clock=clock)
-    return TestClient(create_app(container))
 
 
 @pytest.fixture(name="web")
