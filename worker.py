@@ -25,6 +25,7 @@ from redis.exceptions import RedisError
 from rq.exceptions import NoSuchJobError, StopRequested
 from rq.job import Job
 from rq.registry import ScheduledJobRegistry, StartedJobRegistry
+from rq.scheduler import RQScheduler
 
 from config.settings import Settings, get_settings
 from core.notifications.agenda import next_tick
@@ -138,6 +139,14 @@ RELAY_SECONDS = 2      # the outbox is relayed at most this often (the web app r
 SWEEP_SECONDS = 300    # and swept this often, and whenever Redis has come back empty
 RESTART_SECONDS = 2    # pause before a worker loop that ended (Redis away) starts again
 SWEPT_KEY = "slotline:worker:swept"  # gone when Redis is new or lost its data: sweep at once
+SCHEDULER_LOCK_TTL = 61  # what RQ's scheduler sets on its lock (its interval + 60) at every beat
+STALE_LOCK_SECONDS = 15
+_DROP_STALE_LOCK = """
+if redis.call('GET', KEYS[1]) == ARGV[1] and redis.call('TTL', KEYS[1]) < tonumber(ARGV[2]) then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+"""
 
 
 def queues(connection) -> list[Queue]:
@@ -174,6 +183,21 @@ class Tending:
             # What RQ's own maintenance does, but now rather than within ten minutes.
             if scheduler.acquire_locks(auto_start=True):
                 log.info("worker: scheduler started again")
+            else:
+                self.free_stale_scheduler_locks()
+
+    def free_stale_scheduler_locks(self) -> None:
+        """A scheduler killed outright (a worker's SIGKILL) keeps its lock for a minute: drop the
+        lock once it has gone unrefreshed for `STALE_LOCK_SECONDS` (a live one refreshes it every
+        second), so this worker's scheduler takes over at its next tend."""
+        connection = self.worker.connection
+        for name in self.worker.queue_names():
+            key = RQScheduler.get_locking_key(name)
+            owner = connection.get(key)
+            fresh_enough = SCHEDULER_LOCK_TTL - STALE_LOCK_SECONDS
+            if owner is not None and connection.eval(_DROP_STALE_LOCK, 1, key, owner, fresh_enough):
+                log.warning("worker: dropped the lock of scheduler %s, silent for %d s", owner.decode(),
+                            STALE_LOCK_SECONDS)
 
     def relay(self) -> None:
         if time.monotonic() >= self.relay_due:

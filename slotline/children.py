@@ -4,10 +4,16 @@ The worker ends on its own only when something it cannot recover from happens (i
 gone, a bug); starting it again is what an operator would do, so `slotline run` does it, with
 a pause that grows while the child keeps dying young (so a child that cannot start does not
 spin) and is forgotten once it has lived a while.
+
+Each child leads a process group of its own (in the same session): what it started (RQ's
+scheduler process) goes with it when it dies or is stopped, and a Ctrl-C at the terminal
+reaches only `slotline run`, which then stops the child itself.
 """
 from __future__ import annotations
 
 import logging
+import os
+import signal
 import subprocess
 import threading
 import time
@@ -33,7 +39,7 @@ class KeptAlive:
 
     def _start(self) -> subprocess.Popen:
         self.started_at = time.monotonic()
-        return subprocess.Popen(self.argv, env=self.env)
+        return subprocess.Popen(self.argv, env=self.env, process_group=0)
 
     def _watch(self) -> None:
         while not self._stopping.wait(CHECK_SECONDS):
@@ -41,8 +47,8 @@ class KeptAlive:
             if code is None:
                 continue
             lived = time.monotonic() - self.started_at
+            _end_group(self.process.pid)  # an orphaned scheduler would keep its lock and run on
             if lived >= LIVED_LONG_ENOUGH:
-                # Never at once: a Ctrl-C reaches the whole process group, and `stop` comes a moment later.
                 pause, self._pause = FIRST_PAUSE, FIRST_PAUSE * 2
             else:
                 pause, self._pause = self._pause, min(self._pause * 2, LONGEST_PAUSE)
@@ -69,5 +75,14 @@ class KeptAlive:
                 log.warning("the %s did not stop within %.0f s; killing it", self.name, timeout)
                 process.kill()
                 process.wait()
+        _end_group(process.pid)
         self._watcher.join(timeout=CHECK_SECONDS * 2)
         return process.returncode
+
+
+def _end_group(group: int) -> None:
+    """Kill whatever is left in a dead child's process group."""
+    try:
+        os.killpg(group, signal.SIGKILL)
+    except ProcessLookupError:
+        pass  # nothing left

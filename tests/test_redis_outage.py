@@ -9,12 +9,20 @@ SMS (the Twilio double) and has its reminders scheduled, with nothing restarted 
 """
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from redis import Redis
+from redis.exceptions import RedisError
+from rq import Queue
 from sqlalchemy import select
 
 import worker
@@ -22,12 +30,14 @@ from config.settings import Settings
 from core.db.models import OutboxEvent
 from core.db.session import UnitOfWork
 from slotline.bootstrap import connect_redis
+from tests.doubles.slack_api import SIGNING_SECRET, SlackWorkspace
 from tests.doubles.telegram_api import TelegramPerson
 from tests.doubles.twilio_api import Phone, TwilioWebhooks
 from tests.factories import at
 from tests.notification_helpers import PUBLIC_URL, doubles_fixture, make_desk  # noqa: F401  (fixtures)
 from webhooks.errors import NOTES_AWAY
 
+ROOT = Path(__file__).resolve().parents[1]
 LONDON = "Europe/London"
 NOW = datetime(2027, 3, 26, 12, 0, tzinfo=UTC)  # a Friday
 TELEGRAM_SECRET = "outage-secret"
@@ -125,6 +135,10 @@ def test_while_redis_is_down_the_webhooks_give_a_clear_answer(desk, web, stoppab
     [sorry] = [p for p in desk.telegram.params("sendMessage") if int(p["chat_id"]) == 5550009]
     assert "try" in sorry["text"].lower()
 
+    slack = SlackWorkspace(web, SIGNING_SECRET, desk.slack)
+    assert slack.dm("U0ANA", "hello").status_code == 200  # acknowledged; the person is told after
+    assert "try again" in desk.slack.wait_for("chat.postMessage", containing="Sorry").text
+
     inbox = web.get("/api/v1/chat/inbox", headers={"X-Chat-Session": "web-while-redis-is-away"})
     assert inbox.status_code == 503, inbox.text
 
@@ -147,3 +161,38 @@ def test_an_event_whose_job_redis_lost_is_queued_again_by_the_sweep(desk, stoppa
 def _events(desk) -> list[OutboxEvent]:
     with UnitOfWork(desk.container.session_factory) as uow:
         return list(uow.session.scalars(select(OutboxEvent).order_by(OutboxEvent.id)))
+
+
+@pytest.mark.parametrize("engine", ["sqlite"], indirect=True)  # the worker's database plays no part here
+def test_a_running_worker_and_its_scheduler_recover_when_redis_comes_back(engine, stoppable_redis, tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLOTLINE_", "TELEGRAM_", "SLACK_", "TWILIO_"))}
+    env |= {"SLOTLINE_DATABASE_URL": engine.url.render_as_string(hide_password=False),
+            "SLOTLINE_REDIS_URL": stoppable_redis.url, "SLOTLINE_DATA_DIR": str(tmp_path)}
+    process = subprocess.Popen([sys.executable, "-m", "slotline.cli", "worker"], env=env, cwd=ROOT,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    redis = Redis.from_url(stoppable_redis.url)
+    try:
+        assert scheduled_job_runs(redis) < 20  # the worker and RQ's scheduler process are up
+        stoppable_redis.stop()
+        time.sleep(3)  # RQ's scheduler process dies with Redis; the worker waits for it
+        stoppable_redis.start()
+        assert scheduled_job_runs(redis) < 20  # RQ alone would start its scheduler again in ten minutes
+        assert process.poll() is None
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+        redis.close()
+
+
+def scheduled_job_runs(redis: Redis, timeout: float = 20) -> float:
+    """Seconds until a job scheduled for the next second has run: RQ's scheduler queued it, a worker ran it."""
+    job = Queue(worker.QUEUE, connection=redis).enqueue_in(timedelta(seconds=1), "time.sleep", 0)
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        try:
+            if job.get_status(refresh=True) == "finished":
+                return time.monotonic() - started
+        except RedisError:  # Redis still starting
+            pass
+        time.sleep(0.1)
+    pytest.fail(f"a scheduled job did not run within {timeout:.0f} s")

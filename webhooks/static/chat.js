@@ -249,7 +249,9 @@
     }).then(function (response) {
       return response.json().catch(function () { return null; }).then(function (data) {
         if (response.ok && data && Array.isArray(data.replies)) return answered(message, data.replies);
-        if (response.status === 429 && data && Array.isArray(data.replies) && data.replies.length) {
+        // 429 (too many) and 503 (Redis away) carry a reply: nothing was handled, so say it and keep the text.
+        if ((response.status === 429 || response.status === 503) && data && Array.isArray(data.replies) &&
+            data.replies.length) {
           return slowedDown(message, data.replies);
         }
         if (response.status === 409) delete message.body.messageId; // busy: not handled, id spent
