@@ -134,6 +134,10 @@ def cmd_notifications(settings: Settings, args) -> int:
             print(f"requeued {row.id} ({row.kind}, appointment {row.appointment_id})")
         if args.failed or not requeued:
             _print_failed(notifications.failed())
+            waiting, since = notifications.outbox_backlog()
+            if waiting:  # not failed: they go out once the worker reaches Redis again
+                print(f"{waiting} booking event(s) wait for the job queue (Redis away, or no worker running), "
+                      f"the oldest since {since:%Y-%m-%d %H:%M} UTC")
     finally:
         container.close()
     return 0

@@ -34,6 +34,7 @@ from tests.doubles.slack_api import SIGNING_SECRET, SlackWorkspace
 from tests.doubles.telegram_api import TelegramPerson
 from tests.doubles.twilio_api import Phone, TwilioWebhooks
 from tests.factories import at
+from tests.test_notifications_delivery import cli
 from tests.notification_helpers import PUBLIC_URL, doubles_fixture, make_desk  # noqa: F401  (fixtures)
 from webhooks.errors import NOTES_AWAY
 
@@ -89,7 +90,8 @@ def book_over_rest(web, desk, clients: list[int]) -> tuple[list[dict], list[floa
     return booked, took
 
 
-def test_bookings_go_on_while_redis_is_down_and_every_notice_follows_once_it_is_back(desk, web, stoppable_redis):
+def test_bookings_go_on_while_redis_is_down_and_every_notice_follows_once_it_is_back(desk, web, stoppable_redis,
+                                                                                       tmp_path):
     phones = [f"+4420794600{n:02d}" for n in range(BOOKINGS)]
     clients = [desk.client(f"Client {n}", "sms", phone) for n, phone in enumerate(phones)]
     assert web.get("/api/v1/services", headers=AUTH).status_code == 200  # the app's first request warms it up
@@ -104,6 +106,8 @@ def test_bookings_go_on_while_redis_is_down_and_every_notice_follows_once_it_is_
     assert chat.json()["replies"] == [{"text": NOTES_AWAY, "choices": []}]
     assert len(pending_events(desk)) == BOOKINGS  # each booking's event waits in the database
     assert desk.twilio.calls == []
+    listed = cli(desk.container.engine, stoppable_redis.url, tmp_path, "notifications", "--failed")
+    assert f"{BOOKINGS} booking event(s) wait for the job queue" in listed
 
     stoppable_redis.start()  # the same server, back empty
     run_worker(desk)

@@ -11,7 +11,7 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Iterable
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from core.booking import events
@@ -21,13 +21,13 @@ KINDS = {events.AppointmentBooked: "booked", events.AppointmentMoved: "moved",
          events.AppointmentCancelled: "cancelled", events.AppointmentStatusChanged: "status"}
 
 
-def record(s: Session, happened: Iterable, now: datetime) -> list[int]:
-    """Add the events to the session's transaction; returns their outbox ids (for a relay after commit)."""
+def record(s: Session, happened: Iterable, now: datetime) -> list[OutboxEvent]:
+    """Add the events to the session's transaction; returns their rows (for a relay right after the commit)."""
     rows = [OutboxEvent(kind=KINDS[type(event)], payload=payload_of(event), created_at=now, attempts=0)
             for event in happened]
     s.add_all(rows)
     s.flush()
-    return [row.id for row in rows]
+    return rows
 
 
 def payload_of(event) -> dict:
@@ -40,13 +40,10 @@ def payload_of(event) -> dict:
     return {**payload, "extra": extra}
 
 
-def pending(s: Session, *, ids: Iterable[int] | None = None, limit: int = 200) -> list[OutboxEvent]:
-    """Events not yet relayed, oldest first (only those of `ids` when given)."""
-    query = select(OutboxEvent).where(OutboxEvent.done_at.is_(None), OutboxEvent.relayed_at.is_(None)) \
-        .order_by(OutboxEvent.id).limit(limit)
-    if ids is not None:
-        query = query.where(OutboxEvent.id.in_(list(ids)))
-    return list(s.scalars(query))
+def pending(s: Session, *, limit: int = 200) -> list[OutboxEvent]:
+    """Events not yet relayed, oldest first."""
+    return list(s.scalars(select(OutboxEvent).where(OutboxEvent.done_at.is_(None), OutboxEvent.relayed_at.is_(None))
+                          .order_by(OutboxEvent.id).limit(limit)))
 
 
 def mark_relayed(s: Session, ids: list[int], now: datetime) -> None:
@@ -57,6 +54,13 @@ def mark_relayed(s: Session, ids: list[int], now: datetime) -> None:
 
 def count_failed_attempt(s: Session, event_id: int) -> None:
     s.execute(update(OutboxEvent).where(OutboxEvent.id == event_id).values(attempts=OutboxEvent.attempts + 1))
+
+
+def backlog(s: Session) -> tuple[int, datetime | None]:
+    """How many events wait to be relayed, and since when the oldest has."""
+    count, oldest = s.execute(select(func.count(OutboxEvent.id), func.min(OutboxEvent.created_at)).where(
+        OutboxEvent.done_at.is_(None), OutboxEvent.relayed_at.is_(None))).one()
+    return count, oldest
 
 
 def mark_done(s: Session, event_id: int, now: datetime) -> None:

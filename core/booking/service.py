@@ -49,11 +49,11 @@ class BookingService:
     """The booking core's entry point for every edge (REST, chat, Slack actions, workers).
 
     Every change writes its events to the outbox in its own transaction (`core.booking.outbox`);
-    `publish` is then called with their outbox ids, to relay them at once if it can (best effort:
+    `publish` is then called with the outbox rows it wrote, to relay them at once if it can (best effort:
     whatever it cannot relay waits in the outbox for the worker's relay)."""
 
     def __init__(self, session_factory: sessionmaker[Session], coordination: Coordination, *,
-                 clock: Callable[[], datetime] = utcnow, publish: Callable[[list[int]], None] | None = None):
+                 clock: Callable[[], datetime] = utcnow, publish: Callable[[list], None] | None = None):
         self.session_factory = session_factory
         self.coordination = coordination
         self.clock = clock

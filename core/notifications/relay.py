@@ -1,6 +1,6 @@
 """From the outbox to the job queue: each booking event queued as one "event" job, then marked relayed.
 
-Called right after a change commits (the fast path, with that change's outbox ids) and by the
+Called right after a change commits (the fast path, with that change's outbox rows) and by the
 worker every few seconds (everything still pending). A row is marked relayed only after its job
 is in the queue, so an event the queue could not take (Redis away) waits in the database for
 the next relay. The worker marks it done once planned; one relayed a while ago, not done, and
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from typing import Callable, Iterable
+from typing import Callable
 
 from sqlalchemy import delete, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -39,21 +39,24 @@ class OutboxRelay:
     def __init__(self, session_factory: sessionmaker[Session], jobs: Jobs, *, clock: Callable[[], datetime]):
         self.session_factory, self.jobs, self.clock = session_factory, jobs, clock
 
-    def __call__(self, ids: list[int]) -> None:
+    def __call__(self, announced: list[OutboxEvent]) -> None:
         """The fast path, right after a commit: relay the events it wrote, or leave them for the worker."""
-        if not ids:
+        if not announced:
             return
         try:
-            self.relay(ids=ids)
+            self._queue(announced)
         except Exception:  # noqa: BLE001 - the change is committed and its events are safe in the outbox
-            log.exception("could not relay outbox events %s; the worker's relay will", ids)
+            log.exception("could not relay outbox events %s; the worker's relay will", [row.id for row in announced])
 
-    def relay(self, *, ids: Iterable[int] | None = None, limit: int = 200) -> int:
-        """Queue pending events (those of `ids`, or the oldest `limit`); returns how many were queued.
-
-        Stops at the first event the queue refuses: the queue is away, and the rest would fail too."""
+    def relay(self, *, limit: int = 200) -> int:
+        """Queue the oldest `limit` pending events; returns how many were queued."""
         with UnitOfWork(self.session_factory) as uow:
-            rows = outbox.pending(uow.session, ids=ids, limit=limit)
+            rows = outbox.pending(uow.session, limit=limit)
+        return self._queue(rows)
+
+    def _queue(self, rows: list[OutboxEvent]) -> int:
+        """Queue each event and mark it relayed. Stops at the first one the queue refuses: the queue is
+        away, and the rest would fail too."""
         queued, refused = [], None
         for row in rows:
             payload = row.payload or {}

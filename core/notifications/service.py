@@ -7,8 +7,10 @@ from typing import Callable
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.booking import outbox as booking_outbox  # the events' table (`Outbox` here routes messages)
 from core.conversation.store import ConversationStore
 from core.db.models import Notification
+from core.db.session import UnitOfWork
 from core.notifications import admin
 from core.notifications.agenda import Agendas
 from core.notifications.delivery import Delivery
@@ -65,6 +67,11 @@ class Notifications:
         swept = self.sweeper.run()
         self.relay.prune()
         return swept
+
+    def outbox_backlog(self) -> tuple[int, datetime | None]:
+        """Booking events waiting for the job queue (Redis away, or no worker relaying), and the oldest's time."""
+        with UnitOfWork(self.session_factory) as uow:
+            return booking_outbox.backlog(uow.session)
 
     def failed(self) -> list[Notification]:
         return admin.failed(self.session_factory, self.clock())

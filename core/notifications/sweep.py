@@ -38,6 +38,8 @@ class Swept:
 
 
 class Sweep:
+    """Both halves of the sweep over one database and job queue; `run` does them in turn."""
+
     def __init__(self, session_factory: sessionmaker[Session], jobs: Jobs, planner: Planner, *,
                  offsets: list[timedelta], clock: Callable[[], datetime]):
         self.session_factory, self.jobs, self.planner = session_factory, jobs, planner
