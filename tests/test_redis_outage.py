@@ -123,6 +123,33 @@ def test_bookings_go_on_while_redis_is_down_and_every_notice_follows_once_it_is_
     assert len(desk.twilio.calls) == BOOKINGS
 
 
+def test_a_redis_that_hangs_costs_one_timeout_not_one_per_call(desk, web, stoppable_redis):
+    phones = [f"+4420794601{n:02d}" for n in range(5)]
+    clients = [desk.client(f"Client {n}", "sms", phone) for n, phone in enumerate(phones)]
+    assert web.get("/api/v1/services", headers=AUTH).status_code == 200
+    breaker = desk.container.redis.connection_pool.connection_class.breaker
+    breaker.pause = 1.0  # shorter than in production, for the test to see it close again
+    os.kill(stoppable_redis.process.pid, signal.SIGSTOP)  # accepts connections, answers nothing
+    try:
+        booked, took = book_over_rest(web, desk, clients)
+        assert took[0] < 3  # one command waits for its 2 s timeout, and opens the breaker
+        assert max(took[1:]) < 0.5, took
+    finally:
+        os.kill(stoppable_redis.process.pid, signal.SIGCONT)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not _answers(desk.container.redis):
+        time.sleep(0.1)
+    run_worker(desk)
+    assert sorted(call.form["To"] for call in desk.twilio.calls) == phones  # each told once
+
+
+def _answers(redis) -> bool:
+    try:
+        return bool(redis.ping())
+    except RedisError:
+        return False
+
+
 def test_while_redis_is_down_the_webhooks_give_a_clear_answer(desk, web, stoppable_redis):
     stoppable_redis.stop()
     phone = Phone(TwilioWebhooks(web, auth_token=desk.twilio.auth_token, public_url=PUBLIC_URL), "+442079460958")
