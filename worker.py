@@ -174,6 +174,8 @@ class Tending:
                 raise
             except Exception as exc:  # noqa: BLE001 - the worker must live on: the step is retried next time
                 log.warning("worker: %s postponed: %s", step.__name__.replace("_", " "), exc)
+            if self.worker.stopping:  # RQ's StopRequested may have been caught inside a step, as a failure
+                raise StopRequested()
 
     def revive_scheduler(self) -> None:
         scheduler = self.worker.scheduler

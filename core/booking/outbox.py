@@ -46,10 +46,11 @@ def pending(s: Session, *, limit: int = 200) -> list[OutboxEvent]:
                           .order_by(OutboxEvent.id).limit(limit)))
 
 
-def mark_relayed(s: Session, ids: list[int], now: datetime) -> None:
+def mark_relayed(s: Session, ids: list[int], now: datetime, *, again: bool = False) -> None:
+    """The events' jobs are in the queue (`again`: queued anew, after theirs was lost)."""
     if ids:
-        s.execute(update(OutboxEvent).where(OutboxEvent.id.in_(ids), OutboxEvent.relayed_at.is_(None))
-                  .values(relayed_at=now))
+        query = update(OutboxEvent).where(OutboxEvent.id.in_(ids))
+        s.execute((query if again else query.where(OutboxEvent.relayed_at.is_(None))).values(relayed_at=now))
 
 
 def count_failed_attempt(s: Session, event_id: int) -> None:

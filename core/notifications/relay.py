@@ -15,7 +15,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Callable
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.booking import outbox
@@ -59,7 +59,6 @@ class OutboxRelay:
         away, and the rest would fail too."""
         queued, refused = [], None
         for row in rows:
-            payload = row.payload or {}
             try:
                 self._enqueue(row)
             except Exception as exc:  # noqa: BLE001 - any queue failure leaves the event pending, by design
@@ -97,11 +96,11 @@ class OutboxRelay:
         lost = [row for row in rows if event_job_id(row) not in known]
         for row in lost:
             self._enqueue(row)
+        ids = [row.id for row in lost]
         with UnitOfWork(self.session_factory, write=True) as uow:
-            for row in lost:  # relayed afresh: it has `IN_FLIGHT` again before it counts as lost
-                uow.session.execute(update(OutboxEvent).where(OutboxEvent.id == row.id).values(relayed_at=now))
+            outbox.mark_relayed(uow.session, ids, now, again=True)  # `IN_FLIGHT` again before it counts as lost
             uow.commit()
-        return [row.id for row in lost]
+        return ids
 
     def prune(self) -> int:
         """Forget events done more than `KEEP_DONE` ago; returns how many."""
