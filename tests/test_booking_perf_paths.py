@@ -115,13 +115,14 @@ def test_unknown_client_is_named_and_replay_survives_a_retired_provider(booking,
         book(booking, salon, at(LDN, *TUE, 11), client=1)
 
 
-def test_a_booking_is_two_statements_on_postgresql_three_on_sqlite(booking, salon, engine):
-    """The offer (read and locked in one query), then the appointment with its audit row: a guard
-    against eager loads or extra lookups creeping back onto the hot path."""
+def test_a_booking_is_three_statements_on_postgresql_four_on_sqlite(booking, salon, engine):
+    """The offer (read and locked in one query), then the appointment with its audit row, then its
+    event in the outbox (written in the same transaction, DESIGN #7): a guard against eager loads
+    or extra lookups creeping back onto the hot path."""
     book(booking, salon, at(LDN, *TUE, 9))  # the schedule cache is filled once per provider
     statements = []
     event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
     book(booking, salon, at(LDN, *TUE, 14), client=1)
     statements = [sql for sql in statements if not sql.startswith("BEGIN")]
-    expected = 2 if engine.dialect.name == "postgresql" else 3  # SQLite writes the audit row on its own
+    expected = 3 if engine.dialect.name == "postgresql" else 4  # SQLite writes the audit row on its own
     assert len(statements) == expected, statements

@@ -11,23 +11,25 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Iterable
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from core.booking import events
 from core.db.models import OutboxEvent
 
+_INSERT = insert(OutboxEvent.__table__).returning(OutboxEvent.__table__.c.id)
 KINDS = {events.AppointmentBooked: "booked", events.AppointmentMoved: "moved",
          events.AppointmentCancelled: "cancelled", events.AppointmentStatusChanged: "status"}
 
 
 def record(s: Session, happened: Iterable, now: datetime) -> list[OutboxEvent]:
-    """Add the events to the session's transaction; returns their rows (for a relay right after the commit)."""
-    rows = [OutboxEvent(kind=KINDS[type(event)], payload=payload_of(event), created_at=now, attempts=0)
-            for event in happened]
-    s.add_all(rows)
-    s.flush()
-    return rows
+    """Add the events to the session's transaction; returns their rows (for a relay right after the commit).
+
+    A Core INSERT, as the booking's own: it is on the hot path, where a unit-of-work flush costs more."""
+    values = [dict(kind=KINDS[type(event)], payload=payload_of(event), created_at=now, relayed_at=None, attempts=0,
+                   done_at=None) for event in happened]
+    ids = [s.execute(_INSERT, one).scalar_one() for one in values]
+    return [OutboxEvent(id=event_id, **one) for event_id, one in zip(ids, values, strict=True)]
 
 
 def payload_of(event) -> dict:
