@@ -28,6 +28,7 @@ from rq.registry import ScheduledJobRegistry, StartedJobRegistry
 from rq.scheduler import RQScheduler
 
 from config.settings import Settings, get_settings
+from core.booking import clients
 from core.notifications.agenda import next_tick
 from core.notifications.ports import RETRY_BACKOFF
 
@@ -211,8 +212,11 @@ class Tending:
         connection = self.worker.connection
         if time.monotonic() < self.sweep_due and connection.exists(SWEPT_KEY):
             return
-        notifications = container().notifications
+        wired = container()
+        notifications = wired.notifications
         notifications.sweep()
+        if gone := clients.purge_idle(wired.session_factory, now=wired.clock()):
+            log.info("worker: purged %d nameless client(s) with nothing booked", gone)
         schedule_agenda_tick(notifications.jobs, next_tick(datetime.now(UTC)))  # its chain may be lost too
         connection.set(SWEPT_KEY, 1)
         self.sweep_due = time.monotonic() + SWEEP_SECONDS

@@ -91,3 +91,27 @@ def test_the_worker_sweeps_by_itself_when_redis_comes_back_empty(desk, redis_cli
     assert desk.reminder_times(appt.id) == REMINDERS
     running.work(burst=True)
     assert len(desk.telegram.params("sendDocument")) == 1  # the confirmation was not sent again
+
+
+def test_the_worker_sweep_purges_nameless_clients_who_never_booked(desk):
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from core.db.models import ChannelIdentity, User
+    from core.db.session import UnitOfWork
+
+    with UnitOfWork(desk.container.session_factory, write=True) as uow:
+        passer_by = User(name="", role="client", created_at=NOW - timedelta(days=2))
+        uow.session.add(passer_by)
+        uow.session.flush()
+        uow.session.add(ChannelIdentity(user_id=passer_by.id, channel="web", external_id="old-session"))
+        uow.commit()
+        gone = passer_by.id
+    ana = desk.client("Ana", "telegram", "5550001")
+    desk.book(ana, SUNDAY_TEN)
+    redis = desk.container.redis
+    worker.SlotlineWorker(worker.queues(redis), connection=redis).tending()
+    with UnitOfWork(desk.container.session_factory) as uow:
+        users = set(uow.session.scalars(select(User.id)))
+        assert gone not in users and ana in users

@@ -9,9 +9,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, exists, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from core.db.models import Appointment, ChannelIdentity, Notification, Provider, User, WaitlistEntry
+from core.db.session import UnitOfWork
 
 PASSER_BY_IDLE = timedelta(days=1)
 PURGE_BATCH = 1000
@@ -36,3 +37,11 @@ def purge_passers_by(s: Session, *, now: datetime, idle: timedelta = PASSER_BY_I
         s.execute(delete(ChannelIdentity).where(ChannelIdentity.user_id.in_(ids)))
         s.execute(delete(User).where(User.id.in_(ids)))
     return len(ids)
+
+
+def purge_idle(session_factory: sessionmaker[Session], *, now: datetime) -> int:
+    """`purge_passers_by` in a transaction of its own (the worker's sweep calls it)."""
+    with UnitOfWork(session_factory, write=True) as uow:
+        gone = purge_passers_by(uow.session, now=now)
+        uow.commit()
+    return gone
