@@ -234,3 +234,44 @@ def test_more_booking_phrases(phrase, expected):
 @pytest.mark.parametrize("text", ["2-4", "1 to 2 people", "my 2nd haircut"])
 def test_numbers_that_only_might_be_times(text):
     assert parse_time(text, now=NOW) is None
+
+
+# Phrases clients wrote to the salon (issue 11), read on Monday 30 November 2026 at 08:00.
+MONDAY = datetime(2026, 11, 30, 8, 0, tzinfo=LONDON)
+
+
+@pytest.mark.parametrize(("message", "expected"), [
+    ("thurs around half 5 pm", instant("2026-12-03T17:30", "minute")),
+    ("wed around half 6 for a blow dry with jordan", instant("2026-12-02T18:30", "minute")),
+    ("haircut with sam on 19 January at 11am", instant("2027-01-19T11:00", "hour")),
+    ("on 19 January", instant("2027-01-19T00:00", "day")),         # "on 19" is not the 19th of this month
+    ("beard trim with sam on 15 february", instant("2027-02-15T00:00", "day")),
+    ("a check with P1 tomorrow at 3pm", instant("2026-12-01T15:00", "hour")),  # "P1" is a name, not 1 o'clock
+    ("is jordan in on christmas eve?", instant("2026-12-24T00:00", "day")),
+    ("is alex working on new year's eve?", instant("2026-12-31T00:00", "day")),
+    ("boxing day at 10", instant("2026-12-26T10:00", "hour")),
+    ("I've been coming for years now, can I book a beard trim on friday at 10", instant("2026-12-04T10:00", "hour")),
+])
+def test_phrases_clients_wrote(message, expected):
+    assert parse_time(message, now=MONDAY) == expected
+
+
+@pytest.mark.parametrize(("message", "said"), [
+    ("a haircut at 26:00 on 30 february", "there is no 30 February"),
+    ("a beard trim with jordan on 31 november", "there is no 31 November"),
+    ("february the 30th", "there is no 30 February"),
+    ("29 feb please", "there is no 29 February in 2027"),
+    ("tomorrow at 26:00", "there is no 26:00 on the clock"),
+])
+def test_dates_and_times_that_do_not_exist_are_named_not_replaced(message, said):
+    from core.timeparse import impossible
+
+    assert impossible(message, today=MONDAY.date()) == said
+    assert parse_time("a beard trim with jordan on 31 november", now=MONDAY) is None
+
+
+@pytest.mark.parametrize("message", ["31 december", "tomorrow at 12:30", "room 12 on friday", "call 650.650.6500"])
+def test_dates_and_times_that_exist_are_not_called_impossible(message):
+    from core.timeparse import impossible
+
+    assert impossible(message, today=MONDAY.date()) is None

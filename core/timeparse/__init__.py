@@ -58,12 +58,13 @@ from zoneinfo import ZoneInfo
 from core.timeparse.atoms import Item, Marker
 from core.timeparse.evaluate import evaluate
 from core.timeparse.grammar import build
+from core.timeparse.impossible import impossible
 from core.timeparse.resolve import Context
 from core.timeparse.scan import scan
 from core.timeparse.tokens import Token, tokenize
 from core.timeparse.value import TimeValue
 
-__all__ = ["TimeValue", "find_time", "parse_time", "zone_from"]
+__all__ = ["TimeValue", "find_time", "impossible", "parse_time", "zone_from"]
 
 CharSpan = tuple[int, int]
 _OFFSET_ZONE = re.compile(r"^([+-])(\d{2}):?(\d{2})$")

@@ -12,7 +12,9 @@ _MONTH_OFFSETS = {"this": 0, "current": 0, "next": 1, "following": 1, "coming": 
                   "previous": -1}
 _WORDLIKE_DAYS = ("sun", "sat", "wed", "mon")
 _AFTER_WORDLIKE_DAY = ("at", "on", "the", "after", "morning", "afternoon", "evening", "night", "or", "and",
-                       "to", "till", "until", "before", "by", "from", "week", "of", "this", "next", "am", "pm")
+                       "to", "till", "until", "before", "by", "from", "week", "of", "this", "next", "am", "pm",
+                       "around", "about", "between", "half", "quarter", "noon", "lunchtime", "first", "early",
+                       "late", "anytime")
 _TIMEISH = (":", "h", "am", "pm", "a", "p", "oclock", "'")
 
 
@@ -126,6 +128,8 @@ def ordinal_day_at(tokens: list[Token], i: int) -> tuple[DateSpec, int] | None:
     if day is None or not 1 <= day <= 31 or cur.text() in _TIMEISH and cur.glued():
         return None
     mark = cur.i
+    if cur.text() in MONTHS or cur.text() == "of" and cur.text(1) in MONTHS:
+        return None  # "on 19 January": the day and month together are `day_month_at`'s
     cur.accept("day")
     if cur.accept("of"):
         cur.accept("the")
@@ -220,3 +224,25 @@ def bare_number_at(tokens: list[Token], i: int) -> tuple[Num, int] | None:
         return Num(token.value, len(token.text)), cur.i
     value = cur.word_number(31)
     return (Num(value, 0), cur.i) if value is not None else None
+
+
+# Days a booking client names by their holiday (fixed dates only; movable feasts are not guessed).
+_HOLIDAYS = (
+    (("christmas", "eve"), (24, 12)), (("xmas", "eve"), (24, 12)), (("christmas", "day"), (25, 12)),
+    (("christmas",), (25, 12)), (("xmas",), (25, 12)), (("boxing", "day"), (26, 12)),
+    (("new", "year", "s", "eve"), (31, 12)), (("new", "years", "eve"), (31, 12)), (("nye",), (31, 12)),
+    (("new", "year", "s", "day"), (1, 1)), (("new", "years", "day"), (1, 1)),
+)
+
+
+def holiday_at(tokens: list[Token], i: int) -> tuple[DateSpec, int] | None:
+    """ "christmas eve", "boxing day", "new year's eve": the next such date."""
+    words = [token.text for token in tokens[i:i + 6] if token.text not in ("'", "’")]
+    for names, (day, month) in _HOLIDAYS:
+        if tuple(words[:len(names)]) == names:
+            end, matched = i, 0
+            while matched < len(names):  # the apostrophe in "year's" is a token of its own
+                matched += tokens[end].text not in ("'", "’")
+                end += 1
+            return DateSpec(day, month), end
+    return None

@@ -8,7 +8,7 @@ from __future__ import annotations
 from core.timeparse.atoms import Item, Marker
 from core.timeparse.clock import clock_at
 from core.timeparse.dates import (
-    bare_number_at, day_month_at, month_date_at, ordinal_day_at, relative_day_at, weekday_at,
+    bare_number_at, day_month_at, holiday_at, month_date_at, ordinal_day_at, relative_day_at, weekday_at,
     written_date_at,
 )
 from core.timeparse.durations import duration_at, offset_at, relative_range_at, span_at
@@ -17,7 +17,7 @@ from core.timeparse.tokens import Token
 
 RECOGNIZERS = (
     offset_at, relative_range_at, span_at, week_at, relative_day_at, weekday_at, written_date_at,
-    month_date_at, day_month_at, ordinal_day_at, clock_at, part_at, period_at, zone_at, now_at,
+    month_date_at, day_month_at, ordinal_day_at, holiday_at, clock_at, part_at, period_at, zone_at, now_at,
     duration_at, bare_number_at,
 )
 
