@@ -1,19 +1,14 @@
-"""FastAPI dependencies: the container, the booking core, a read session and the admin check."""
+"""FastAPI dependencies: the container, the booking core, the business's set-up and the admin check."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
-from core.booking import errors
 from core.booking.service import BookingService
-from core.db.session import UnitOfWork
+from core.booking.setup import BusinessSetup
 from slotline.bootstrap import Container
 
 _bearer = HTTPBearer(auto_error=False, description="`Authorization: Bearer $SLOTLINE_ADMIN_TOKEN`")
@@ -33,30 +28,12 @@ def get_booking(container: ContainerDep) -> BookingService:
 BookingDep = Annotated[BookingService, Depends(get_booking)]
 
 
-def read_session(container: ContainerDep) -> Iterator[Session]:
-    """A read-only unit of work for listing and showing catalogue rows."""
-    with UnitOfWork(container.session_factory) as uow:
-        yield uow.session
+def get_setup(container: ContainerDep) -> BusinessSetup:
+    """The business's set-up (users, services, providers, hours), over the container's database."""
+    return BusinessSetup(container.session_factory)
 
 
-ReadSession = Annotated[Session, Depends(read_session)]
-
-
-@contextmanager
-def catalog_write(container: Container) -> Iterator[Session]:
-    """One write transaction for setting up the business, committed when the block ends cleanly.
-
-    The catalogue functions check uniqueness before inserting, but a unique column they do
-    not check (a provider's Slack id) or a concurrent insert still trips the database: that
-    is a conflict the caller can fix, so it becomes AlreadyExists (409), not a 500.
-    """
-    with UnitOfWork(container.session_factory, write=True) as uow:
-        try:
-            yield uow.session
-            uow.commit()
-        except IntegrityError as exc:
-            raise errors.AlreadyExists("that clashes with an existing record: a name, email, phone or "
-                                       "Slack user id that must be unique is already in use") from exc
+SetupDep = Annotated[BusinessSetup, Depends(get_setup)]
 
 
 def admin_token(request: Request) -> str:

@@ -8,19 +8,17 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import partial
 
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
 from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from core.booking.stats import bookings_by_channel
-from core.db.session import UnitOfWork
+from core.booking.stats import StatsUnavailable, bookings_by_channel
 
 log = logging.getLogger(__name__)
 UNMATCHED = "<unmatched>"  # a path no route knows: one label, however many different paths are probed
@@ -29,14 +27,14 @@ UNMATCHED = "<unmatched>"  # a path no route knows: one label, however many diff
 class Metrics:
     """The app's counters and histograms, and the registry `/metrics` exposes."""
 
-    def __init__(self, session_factory: sessionmaker[Session] | None = None) -> None:
+    def __init__(self, count_bookings: Callable[[], dict[str, int]] | None = None) -> None:
         self.registry = CollectorRegistry()
         self.requests = Counter("slotline_http_requests", "HTTP requests answered",
                                 ["method", "route", "status"], registry=self.registry)
         self.latency = Histogram("slotline_http_request_duration_seconds", "Time to answer an HTTP request",
                                  ["method", "route", "status"], registry=self.registry)
-        if session_factory is not None:
-            self.registry.register(BookingsCollector(session_factory))
+        if count_bookings is not None:
+            self.registry.register(BookingsCollector(count_bookings))
         self._templates: list[tuple[re.Pattern, str]] | None = None
 
     def route_of(self, app: FastAPI, scope: Scope) -> str:
@@ -65,8 +63,8 @@ class BookingsCollector:
     Every process reports the same totals, so across several web processes aggregate them
     with `max by (channel)`, not `sum`."""
 
-    def __init__(self, session_factory: sessionmaker[Session]) -> None:
-        self.session_factory = session_factory
+    def __init__(self, count_bookings: Callable[[], dict[str, int]]) -> None:
+        self.count_bookings = count_bookings  # bookings by channel, read at each scrape
 
     @staticmethod
     def _family() -> CounterMetricFamily:
@@ -79,9 +77,8 @@ class BookingsCollector:
     def collect(self) -> Iterator[CounterMetricFamily]:
         family = self._family()
         try:
-            with UnitOfWork(self.session_factory) as uow:
-                counts = bookings_by_channel(uow.session)
-        except SQLAlchemyError:
+            counts = self.count_bookings()
+        except StatsUnavailable:
             # The request metrics still go out; the missing series says the database was away.
             log.warning("could not count bookings for /metrics", exc_info=True)
             return
@@ -120,7 +117,8 @@ class MetricsMiddleware:
 
 def install(app: FastAPI) -> Metrics:
     container = getattr(app.state, "container", None)
-    metrics = Metrics(container.session_factory if container is not None else None)
+    counter = partial(bookings_by_channel, container.session_factory) if container is not None else None
+    metrics = Metrics(counter)
     app.state.metrics = metrics
     app.add_middleware(MetricsMiddleware, metrics=metrics)
 

@@ -11,37 +11,35 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 from fastapi.responses import HTMLResponse
 
-from core.booking.schedules import get_business
-from core.db.session import UnitOfWork
 from core.notifications import contacts
 from core.notifications.links import BadLink
 from slotline.channels import build_links
 from webhooks import pages
-from webhooks.deps import ContainerDep
+from webhooks.deps import ContainerDep, SetupDep
 from webhooks.pages import Button
 
 router = APIRouter(tags=["email"], include_in_schema=False)
 
 
 @router.get("/email/unsubscribe/{token}", response_class=HTMLResponse)
-def confirm_unsubscribe(token: str, container: ContainerDep) -> HTMLResponse:
+def confirm_unsubscribe(token: str, container: ContainerDep, setup: SetupDep) -> HTMLResponse:
     address = _address(container, token)
     if address is None:
         return _bad_link()
-    return pages.render(_business(container), [f"Stop emails to {address}?",
-                                               "You'll still hear about your appointments on any other channel "
-                                               "you use with us."],
-                        heading="Unsubscribe", buttons=[Button("Unsubscribe", {"confirm": "yes"}, "primary")])
+    said = [f"Stop emails to {address}?",
+            "You'll still hear about your appointments on any other channel you use with us."]
+    return pages.render(setup.business_name(), said, heading="Unsubscribe",
+                        buttons=[Button("Unsubscribe", {"confirm": "yes"}, "primary")])
 
 
 @router.post("/email/unsubscribe/{token}", response_class=HTMLResponse)
-def unsubscribe(token: str, container: ContainerDep) -> HTMLResponse:
+def unsubscribe(token: str, container: ContainerDep, setup: SetupDep) -> HTMLResponse:
     """Both the page's button and a mail app's one-click POST: the body says nothing we need."""
     address = _address(container, token)
     if address is None:
         return _bad_link()
     contacts.set_opt_out(container.session_factory, contacts.EMAIL, address, True)
-    return pages.render(_business(container), [f"We won't email {address} any more."], heading="Unsubscribed")
+    return pages.render(setup.business_name(), [f"We won't email {address} any more."], heading="Unsubscribed")
 
 
 def _address(container, token: str) -> str | None:
@@ -50,11 +48,6 @@ def _address(container, token: str) -> str | None:
         return links.read_unsubscribe(token)
     except BadLink:
         return None
-
-
-def _business(container) -> str:
-    with UnitOfWork(container.session_factory) as uow:
-        return get_business(uow.session).name
 
 
 def _bad_link() -> HTMLResponse:

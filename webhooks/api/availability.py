@@ -9,16 +9,14 @@ from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from core.booking.commands import FindSlots
+from core.booking.setup import BusinessSetup
 from core.booking.slots import OfferedSlot
-from core.db.models import Provider
 from webhooks.api.fields import MAX_ID, Day, Zone
 from webhooks.api.providers import ProviderId
 from webhooks.api.schemas import SlotOut, SlotsOut
-from webhooks.deps import BookingDep, ReadSession
+from webhooks.deps import BookingDep, SetupDep
 
 router = APIRouter(tags=["availability"])
 ServiceQuery = Annotated[int, Query(alias="serviceId", ge=1, le=MAX_ID, description="the service to fit")]
@@ -35,31 +33,30 @@ def _render(slots: list[OfferedSlot], zones: dict[int, ZoneInfo], *, with_provid
                     provider_id=s.provider_id if with_provider else None) for s in slots]
 
 
-def _zones(session: Session, provider_ids: set[int], asked: str | None) -> dict[int, ZoneInfo]:
+def _zones(setup: BusinessSetup, provider_ids: set[int], asked: str | None) -> dict[int, ZoneInfo]:
     if asked:
         return dict.fromkeys(provider_ids, ZoneInfo(asked))
-    rows = session.execute(select(Provider.id, Provider.timezone).where(Provider.id.in_(provider_ids)))
-    return {pid: ZoneInfo(tz) for pid, tz in rows}
+    return {pid: ZoneInfo(tz) for pid, tz in setup.provider_zones(provider_ids).items()}
 
 
 @router.get("/providers/{provider_id}/availability", response_model=SlotsOut, response_model_exclude_none=True)
 def provider_availability(provider_id: ProviderId, service_id: ServiceQuery, start_date: StartDate,
-                          booking: BookingDep, session: ReadSession, end_date: EndDate = None,
+                          booking: BookingDep, setup: SetupDep, end_date: EndDate = None,
                           timezone: ZoneQuery = None, client_id: ClientQuery = None) -> SlotsOut:
     slots = booking.find_slots(FindSlots(service_id=service_id, provider_id=provider_id, start_date=start_date,
                                          end_date=end_date or start_date, holder=client_id))
-    zones = _zones(session, {provider_id}, timezone)
+    zones = _zones(setup, {provider_id}, timezone)
     return SlotsOut(timezone=str(zones[provider_id]), slots=_render(slots, zones, with_provider=False))
 
 
 @router.get("/availability", response_model=SlotsOut)
 def any_provider_availability(service_id: ServiceQuery, start_date: StartDate, booking: BookingDep,
-                              session: ReadSession, end_date: EndDate = None, timezone: ZoneQuery = None,
+                              setup: SetupDep, end_date: EndDate = None, timezone: ZoneQuery = None,
                               client_id: ClientQuery = None) -> SlotsOut:
     """Free slots of every provider who offers the service; each slot names its provider."""
     slots = booking.find_slots(FindSlots(service_id=service_id, start_date=start_date,
                                          end_date=end_date or start_date, holder=client_id))
-    zones = _zones(session, {s.provider_id for s in slots}, timezone)
+    zones = _zones(setup, {s.provider_id for s in slots}, timezone)
     return SlotsOut(timezone=timezone, slots=_render(slots, zones, with_provider=True))
 
 

@@ -2,23 +2,18 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, status
-from sqlalchemy import select
 
-from core.booking import catalog
-from core.db.models import Resource
 from webhooks.api.schemas import ResourceIn, ResourceOut
-from webhooks.deps import ContainerDep, ReadSession, catalog_write
+from webhooks.deps import SetupDep
 
 router = APIRouter(prefix="/resources", tags=["services"])
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ResourceOut)
-def create_resource(body: ResourceIn, container: ContainerDep) -> ResourceOut:
-    with catalog_write(container) as session:
-        resource = catalog.create_resource(session, name=body.name, kind=body.kind)
-        return ResourceOut.of(resource)
+def create_resource(body: ResourceIn, setup: SetupDep) -> ResourceOut:
+    return ResourceOut.of(setup.create_resource(name=body.name, kind=body.kind))
 
 
 @router.get("", response_model=list[ResourceOut])
-def list_resources(session: ReadSession) -> list[ResourceOut]:
-    return [ResourceOut.of(r) for r in session.scalars(select(Resource).order_by(Resource.id))]
+def list_resources(setup: SetupDep) -> list[ResourceOut]:
+    return [ResourceOut.of(r) for r in setup.resources()]

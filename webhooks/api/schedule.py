@@ -3,26 +3,22 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from core.booking import catalog
 from core.booking.catalog import Window as CoreWindow
 from core.booking.timeoff import TimeOffRequest, block_time
-from webhooks.api.providers import ProviderId, hours_of
+from webhooks.api.providers import ProviderId
 from webhooks.api.schemas import DateOverrideIn, DateOverrideOut, TimeOffIn, TimeOffOut, WeeklyHoursIn, WeeklyHoursOut
-from webhooks.deps import BookingDep, ContainerDep, catalog_write
+from webhooks.deps import BookingDep, SetupDep
 
 router = APIRouter(prefix="/providers/{provider_id}", tags=["providers"])
 
 
 @router.post("/availability", response_model=WeeklyHoursOut)
-def set_weekly_hours(provider_id: ProviderId, body: WeeklyHoursIn, container: ContainerDep) -> WeeklyHoursOut:
+def set_weekly_hours(provider_id: ProviderId, body: WeeklyHoursIn, setup: SetupDep) -> WeeklyHoursOut:
     """Replace the weekly hours. `breaks` replaces the breaks (`[]` clears them); omitted, they are kept."""
     windows = [CoreWindow(s.day_of_week, s.start_time, s.end_time) for s in body.time_slots]
     breaks = None if body.breaks is None else [CoreWindow(b.day_of_week, b.start_time, b.end_time)
                                                for b in body.breaks]
-    with catalog_write(container) as session:
-        catalog.set_weekly_hours(session, provider_id=provider_id, windows=windows, breaks=breaks)
-        hours, saved_breaks = hours_of(session, provider_id)
-    return WeeklyHoursOut(provider_id=provider_id, time_slots=hours, breaks=saved_breaks)
+    return WeeklyHoursOut.of(setup.set_weekly_hours(provider_id=provider_id, windows=windows, breaks=breaks))
 
 
 @router.post("/time-off", status_code=status.HTTP_201_CREATED, response_model=TimeOffOut, responses={
@@ -37,10 +33,9 @@ def add_time_off(provider_id: ProviderId, body: TimeOffIn, booking: BookingDep) 
 
 
 @router.post("/date-overrides", response_model=DateOverrideOut)
-def set_date_override(provider_id: ProviderId, body: DateOverrideIn, container: ContainerDep) -> DateOverrideOut:
+def set_date_override(provider_id: ProviderId, body: DateOverrideIn, setup: SetupDep) -> DateOverrideOut:
     """Give one provider-local date its own hours; no timeSlots means closed that day."""
-    with catalog_write(container) as session:
-        catalog.set_date_override(session, provider_id=provider_id, day=body.day,
-                                  windows=[(w.start_time, w.end_time) for w in body.time_slots])
+    setup.set_date_override(provider_id=provider_id, day=body.day,
+                            windows=[(w.start_time, w.end_time) for w in body.time_slots])
     return DateOverrideOut(provider_id=provider_id, day=body.day, time_slots=body.time_slots,
                            closed=not body.time_slots)

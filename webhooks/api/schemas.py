@@ -1,6 +1,7 @@
 """Request and response bodies of the REST API: camelCase on the wire, snake_case in Python.
 
-Responses are built from the ORM rows by the `of` constructors; nothing here decides anything.
+Responses are built by the `of` constructors from what the core answers (its views, its
+appointments); nothing here decides anything.
 """
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, model_valida
 from pydantic.alias_generators import to_camel
 
 from core.booking.bulk_cancel import MAX_AT_ONCE, Cancellations
+from core.booking.catalog import Window as CoreWindow
 from core.booking.timeoff import TimeOffBlocked
-from core.db.models import Appointment, Provider, Resource, Service, User
+from core.booking.views import AppointmentView, ProviderView, ResourceView, ServiceView, UserView, WeeklyHoursView
 from webhooks.api.fields import MAX_ID, Day, Id, IdList, Instant, Minutes, WallEnd, WallStart, Zone, text
 
 Name = text(200, min_length=1)
@@ -79,7 +81,7 @@ class UserOut(ApiModel):
     created_at: datetime
 
     @classmethod
-    def of(cls, user: User) -> UserOut:
+    def of(cls, user: UserView) -> UserOut:
         return cls(id=user.id, name=user.name, email=user.email, phone=user.phone, role=user.role,
                    timezone=user.timezone, preferred_channel=user.preferred_channel, created_at=user.created_at)
 
@@ -96,7 +98,7 @@ class ResourceOut(ApiModel):
     kind: str
 
     @classmethod
-    def of(cls, resource: Resource) -> ResourceOut:
+    def of(cls, resource: ResourceView) -> ResourceOut:
         return cls(id=resource.id, name=resource.name, kind=resource.kind)
 
 
@@ -124,12 +126,11 @@ class ServiceOut(ApiModel):
     active: bool
 
     @classmethod
-    def of(cls, service: Service) -> ServiceOut:
+    def of(cls, service: ServiceView) -> ServiceOut:
         return cls(id=service.id, name=service.name, description=service.description,
                    duration=service.duration_minutes, price=service.price,
-                   buffer_before=service.buffer_before_minutes or 0, buffer_after=service.buffer_after_minutes or 0,
-                   resource_ids=[r.id for r in service.resources], synonyms=list(service.synonyms or []),
-                   active=service.active)
+                   buffer_before=service.buffer_before_minutes, buffer_after=service.buffer_after_minutes,
+                   resource_ids=list(service.resource_ids), synonyms=list(service.synonyms), active=service.active)
 
 
 # -- providers and their hours -------------------------------------------------------------
@@ -140,6 +141,10 @@ class TimeSlot(ApiModel):
     start_time: WallStart
     end_time: WallEnd
 
+    @classmethod
+    def of(cls, window: CoreWindow) -> TimeSlot:
+        return cls(day_of_week=window.day_of_week, start_time=window.start, end_time=window.end)
+
 
 class BreakSlot(ApiModel):
     """A recurring break; no dayOfWeek means every day."""
@@ -147,6 +152,10 @@ class BreakSlot(ApiModel):
     day_of_week: int | None = Field(default=None, ge=1, le=7)
     start_time: WallStart
     end_time: WallEnd
+
+    @classmethod
+    def of(cls, window: CoreWindow) -> BreakSlot:
+        return cls(day_of_week=window.day_of_week, start_time=window.start, end_time=window.end)
 
 
 class Window(ApiModel):
@@ -165,6 +174,11 @@ class WeeklyHoursOut(ApiModel):
     time_slots: list[TimeSlot]
     breaks: list[BreakSlot]
     recurrence: Literal["weekly"] = "weekly"
+
+    @classmethod
+    def of(cls, weekly: WeeklyHoursView) -> WeeklyHoursOut:
+        return cls(provider_id=weekly.provider_id, time_slots=[TimeSlot.of(w) for w in weekly.hours],
+                   breaks=[BreakSlot.of(b) for b in weekly.breaks])
 
 
 class ProviderIn(RequestModel):
@@ -191,11 +205,12 @@ class ProviderOut(ApiModel):
     breaks: list[BreakSlot]
 
     @classmethod
-    def of(cls, provider: Provider, hours: list[TimeSlot], breaks: list[BreakSlot]) -> ProviderOut:
+    def of(cls, provider: ProviderView) -> ProviderOut:
         return cls(id=provider.id, name=provider.name, timezone=provider.timezone,
-                   service_ids=[s.id for s in provider.services], user_id=provider.user_id, email=provider.email,
+                   service_ids=list(provider.service_ids), user_id=provider.user_id, email=provider.email,
                    slack_user_id=provider.slack_user_id, daily_limit=provider.daily_limit, active=provider.active,
-                   weekly_hours=hours, breaks=breaks)
+                   weekly_hours=[TimeSlot.of(w) for w in provider.weekly.hours],
+                   breaks=[BreakSlot.of(b) for b in provider.weekly.breaks])
 
 
 class TimeOffIn(RequestModel):
@@ -288,7 +303,7 @@ class AppointmentOut(ApiModel):
     updated_at: datetime | None
 
     @classmethod
-    def of(cls, appt: Appointment) -> AppointmentOut:
+    def of(cls, appt: AppointmentView) -> AppointmentOut:
         return cls(id=appt.id, confirmation_code=appt.confirmation_code, status=appt.status,
                    start_time=appt.start_at, end_time=appt.end_at, service_id=appt.service_id,
                    provider_id=appt.provider_id, client_id=appt.client_id, version=appt.version,

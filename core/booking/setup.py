@@ -1,0 +1,146 @@
+"""Setting up the business, as the REST API asks for it: each call one unit of work, answered with views.
+
+`core.booking.catalog` holds the rules of each write over a session; this service opens the
+transaction around it, commits, and hands back a `core.booking.views` snapshot, so an edge
+never holds a session. A clash the database finds (a unique column the rules do not check, or
+a concurrent insert) becomes `AlreadyExists`, a conflict the caller can fix.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import date, time
+from decimal import Decimal
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from core.booking import catalog, errors, views
+from core.booking.catalog import Window
+from core.booking.schedules import get_business
+from core.booking.views import ProviderView, ResourceView, ServiceView, UserView, WeeklyHoursView
+from core.db.models import User
+from core.db.session import UnitOfWork
+from core.notifications import contacts
+
+CLASH = ("that clashes with an existing record: a name, email, phone or Slack user id that must be "
+         "unique is already in use")
+
+
+class BusinessSetup:
+    """Reads and writes of the business's users, resources, services, providers and hours."""
+
+    def __init__(self, session_factory: sessionmaker[Session]):
+        self.session_factory = session_factory
+
+    # -- reading ---------------------------------------------------------------------------
+    @contextmanager
+    def _read(self) -> Iterator[Session]:
+        with UnitOfWork(self.session_factory) as uow:
+            yield uow.session
+
+    def business_name(self) -> str:
+        """The business's name (the default one until a business is loaded)."""
+        with self._read() as s:
+            return get_business(s).name
+
+    def user(self, user_id: int) -> UserView:
+        """One user, or NotFound."""
+        with self._read() as s:
+            return views.user(s, user_id)
+
+    def resources(self) -> list[ResourceView]:
+        """Every resource, by id."""
+        with self._read() as s:
+            return views.resources(s)
+
+    def services(self) -> list[ServiceView]:
+        """The services that can be booked, by id."""
+        with self._read() as s:
+            return views.active_services(s)
+
+    def service(self, service_id: int) -> ServiceView:
+        """One service, active or not, or NotFound."""
+        with self._read() as s:
+            return views.service(s, service_id)
+
+    def providers(self) -> list[ProviderView]:
+        """The active providers, by id, each with their weekly hours and breaks."""
+        with self._read() as s:
+            return views.active_providers(s)
+
+    def provider(self, provider_id: int) -> ProviderView:
+        """One active provider with their hours, or NotFound."""
+        with self._read() as s:
+            return views.active_provider(s, provider_id)
+
+    def provider_zones(self, provider_ids: Iterable[int]) -> dict[int, str]:
+        """The IANA zone of each of these providers (those that exist)."""
+        with self._read() as s:
+            return views.provider_zones(s, provider_ids)
+
+    # -- writing ---------------------------------------------------------------------------
+    @contextmanager
+    def _write(self) -> Iterator[Session]:
+        """One write transaction, committed when the block ends cleanly; a unique clash is AlreadyExists."""
+        with UnitOfWork(self.session_factory, write=True) as uow:
+            try:
+                yield uow.session
+                uow.commit()
+            except IntegrityError as exc:
+                raise errors.AlreadyExists(CLASH) from exc
+
+    def create_user(self, *, name: str, email: str | None = None, phone: str | None = None, role: str = "client",
+                    timezone: str | None = None, preferred_channel: str | None = None) -> UserView:
+        """A new client, provider or admin; email and phone must be free."""
+        with self._write() as s:
+            user = catalog.create_user(s, name=name, email=email, phone=phone, role=role, timezone=timezone)
+            user.preferred_channel = preferred_channel
+            s.flush()
+            return UserView.of(user)
+
+    def update_user(self, user_id: int, changes: dict) -> UserView:
+        """Change the fields named in `changes` (name, email, phone, timezone, preferred_channel)."""
+        with self._write() as s:
+            user = s.get(User, user_id)
+            if user is None:
+                raise errors.NotFound(f"user {user_id} not found")
+            contacts.update_details(s, user, changes)
+            return UserView.of(user)
+
+    def create_resource(self, *, name: str, kind: str = "room") -> ResourceView:
+        """A new room or piece of equipment; names are unique."""
+        with self._write() as s:
+            return ResourceView.of(catalog.create_resource(s, name=name, kind=kind))
+
+    def create_service(self, *, name: str, duration_minutes: int, description: str | None = None,
+                       price: Decimal | None = None, buffer_before_minutes: int = 0, buffer_after_minutes: int = 0,
+                       resource_ids: list[int] = (), synonyms: list[str] = ()) -> ServiceView:
+        """A new service, needing the resources named; names are unique."""
+        with self._write() as s:
+            return ServiceView.of(catalog.create_service(
+                s, name=name, duration_minutes=duration_minutes, description=description, price=price,
+                buffer_before_minutes=buffer_before_minutes, buffer_after_minutes=buffer_after_minutes,
+                resource_ids=resource_ids, synonyms=synonyms))
+
+    def create_provider(self, *, name: str, timezone: str, service_ids: list[int] = (), user_id: int | None = None,
+                        email: str | None = None, slack_user_id: str | None = None,
+                        daily_limit: int | None = None) -> ProviderView:
+        """A new provider offering the services named, with no hours yet."""
+        with self._write() as s:
+            provider = catalog.create_provider(
+                s, name=name, timezone=timezone, service_ids=service_ids, user_id=user_id, email=email,
+                slack_user_id=slack_user_id, daily_limit=daily_limit)
+            return ProviderView.of(provider)
+
+    def set_weekly_hours(self, *, provider_id: int, windows: list[Window],
+                         breaks: list[Window] | None = None) -> WeeklyHoursView:
+        """Replace the weekly hours, and the breaks unless `breaks` is None; returns what is saved."""
+        with self._write() as s:
+            catalog.set_weekly_hours(s, provider_id=provider_id, windows=windows, breaks=breaks)
+            return views.weekly_hours(s, [provider_id])[provider_id]
+
+    def set_date_override(self, *, provider_id: int, day: date, windows: list[tuple[time, time]] = ()) -> None:
+        """Give one provider-local date its own hours; no windows means closed that day."""
+        with self._write() as s:
+            catalog.set_date_override(s, provider_id=provider_id, day=day, windows=windows)
