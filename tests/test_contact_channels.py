@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 import pytest
 from fastapi.testclient import TestClient
 
+from core.booking import clients
 from core.conversation.messages import Inbound
 from core.db.models import ChannelIdentity, User
 from core.db.session import UnitOfWork
-from core.notifications import contacts
 from tests.doubles.smtp_server import SmtpDouble
 from tests.factories import at
 from tests.notification_helpers import doubles_fixture, make_desk  # noqa: F401  (fixtures)
@@ -127,8 +127,7 @@ def test_no_more_texts_moves_them_to_email_and_is_honoured(desk, api, smtp):
     assert "no more texts" in say(desk, PHONE, "No more texts please", channel="sms")
     desk.at(DAY_BEFORE)
     assert len(desk.twilio.calls) == 1 and len(smtp.received) == 1
-    with UnitOfWork(desk.container.session_factory) as uow:
-        assert contacts.is_opted_out(uow.session, "sms", PHONE)
+    assert clients.is_opted_out(desk.container.session_factory, "sms", PHONE)
 
 
 def test_someone_reachable_nowhere_is_listed_as_failed_with_the_reason(desk, api, engine, redis_url, tmp_path):
@@ -156,7 +155,7 @@ def test_a_blocked_bot_is_an_opt_out_and_the_phone_on_file_is_used_at_once(desk,
         [identity] = uow.session.query(ChannelIdentity).filter_by(channel="telegram").all()
         assert identity.opted_out
     desk.telegram._blocked.clear()
-    contacts.reachable_again(desk.container.session_factory, "telegram", "5550001")  # they wrote to the bot again
+    clients.reachable_again(desk.container.session_factory, "telegram", "5550001")  # they wrote to the bot again
     desk.at(DAY_BEFORE)
     assert desk.notifications(kind="reminder", status="sent")[0].channel == "telegram"
 

@@ -14,7 +14,7 @@ from icalendar import Calendar
 from rq.job import Job
 from rq.registry import FailedJobRegistry
 
-from core.notifications import contacts
+from core.booking import clients
 from core.notifications.ports import MAX_ATTEMPTS
 from tests.factories import at
 from tests.notification_helpers import doubles_fixture, make_desk, worker_job  # noqa: F401  (fixtures)
@@ -81,7 +81,7 @@ def test_a_permanent_failure_is_not_retried_and_is_listed_then_requeued(desk, en
     listed = cli(engine, redis_url, tmp_path, "notifications", "--failed")
     assert f"{row.id:>6}  confirmation" in listed and "failed" in listed
     desk.telegram._blocked.clear()  # they unblock the bot, and write to it: it reaches them again
-    contacts.reachable_again(desk.container.session_factory, "telegram", "5550001")
+    clients.reachable_again(desk.container.session_factory, "telegram", "5550001")
     assert f"requeued {row.id}" in cli(engine, redis_url, tmp_path, "notifications", "--requeue", str(row.id))
     desk.work()
     [row] = desk.notifications(kind="confirmation")

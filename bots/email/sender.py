@@ -18,15 +18,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from bots.email.compose import Envelope, notice_email, reply_email
 from bots.email.smtp import Smtp, SmtpServer
 from config.settings import Settings
-from core.booking.schedules import get_business
+from core.booking import clients
+from core.booking.schedules import business_name
 from core.conversation.messages import Reply
-from core.db.session import UnitOfWork
-from core.notifications import contacts
 from core.notifications.links import Links
 from core.notifications.notice import Link, Notice
 from core.notifications.sender import SendFailed
 
-CHANNEL = contacts.EMAIL
+CHANNEL = clients.EMAIL
 log = logging.getLogger(__name__)
 
 
@@ -61,8 +60,7 @@ class EmailSender:
         return self._deliver(recipient, notice_email(notice, envelope, self.clock()))
 
     def send(self, recipient: str, reply: Reply) -> str | None:
-        with UnitOfWork(self.session_factory) as uow:
-            business = get_business(uow.session).name
+        business = business_name(self.session_factory)
         chat = (Link("Reply in the chat", self.links.base_url + "/chat"),) \
             if reply.choices and self.links is not None and self.links.base_url else ()
         message = reply_email(reply.text, self._envelope(recipient, business), self.clock(), chat)
@@ -73,9 +71,8 @@ class EmailSender:
         return Envelope(self.from_address, business, recipient, name, unsubscribe)
 
     def _deliver(self, recipient: str, message: EmailMessage) -> str:
-        with UnitOfWork(self.session_factory) as uow:
-            if contacts.is_opted_out(uow.session, CHANNEL, recipient):
-                raise SendFailed(f"{masked(recipient)} unsubscribed from email", opted_out=True)
+        if clients.is_opted_out(self.session_factory, CHANNEL, recipient):
+            raise SendFailed(f"{masked(recipient)} unsubscribed from email", opted_out=True)
         self.smtp.send(message)
         return message["Message-ID"][:128]
 

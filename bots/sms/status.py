@@ -3,11 +3,9 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.db.models import Notification
-from core.db.session import UnitOfWork
+from core.notifications import records
 
 log = logging.getLogger(__name__)
 # How far along each status is: callbacks can arrive out of order, and a late "sent" must not
@@ -30,21 +28,17 @@ def record_delivery(session_factory: sessionmaker[Session], *, message_sid: str,
     status = status.strip().lower()
     if status not in PROGRESS:
         raise UnknownStatus(f"unknown MessageStatus {status!r}")
-    with UnitOfWork(session_factory, write=True) as uow:
-        notification = uow.session.scalar(select(Notification).where(Notification.external_id == message_sid))
-        if notification is None:
-            log.info("a delivery report for %s (%s) matches no notification", message_sid, status)
-            return False
-        if PROGRESS.get(_twilio_name(notification.status), -1) > PROGRESS[status]:
-            return True  # a late report of an earlier step
-        notification.status = STORED.get(status, status)
-        if error_code and error_code != "0":
-            detail = error_message or ERRORS.get(error_code, "see https://www.twilio.com/docs/api/errors/"
-                                                 + error_code)
-            notification.error = f"Twilio error {error_code}: {detail}"
-        uow.commit()
-    return True
+    error = None
+    if error_code and error_code != "0":
+        detail = error_message or ERRORS.get(error_code, "see https://www.twilio.com/docs/api/errors/" + error_code)
+        error = f"Twilio error {error_code}: {detail}"
+    found = records.report_delivery(session_factory, external_id=message_sid, status=STORED.get(status, status),
+                                    error=error, rank=_progress)
+    if not found:
+        log.info("a delivery report for %s (%s) matches no notification", message_sid, status)
+    return found
 
 
-def _twilio_name(stored: str | None) -> str | None:
-    return next((name for name, short in STORED.items() if short == stored), stored)
+def _progress(stored: str | None) -> int:
+    """How far along a status stored on a notification is (ours, like "retrying", before any of Twilio's)."""
+    return PROGRESS.get(next((name for name, short in STORED.items() if short == stored), stored), -1)

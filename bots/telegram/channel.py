@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING
 from sqlalchemy.orm import Session, sessionmaker
 from telegram import ReplyKeyboardRemove, Update
 
-from bots.telegram.contacts import has_phone, link_phone, phone_from_contact
 from bots.telegram.inbound import CHANNEL, Incoming, Tap, private_only, to_incoming
 from bots.telegram.render import CONTACT_OFFER, contact_keyboard, picked
 from bots.telegram.sender import TelegramSender
 from core.booking import errors
+from core.booking.clients import has_phone, link_phone, phone_from_contact
 from core.conversation.assistant import Assistant
 from core.conversation.messages import Reply
 from core.notifications import contacts

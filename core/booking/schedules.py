@@ -19,13 +19,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import String, bindparam, case, cast, exists, func, insert, literal, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm import Session, make_transient_to_detached, sessionmaker
 
 from core.booking.availability import Interval, Rules, Schedule, ServiceShape, WallWindow
 from core.db.models import (
     Appointment, AppointmentResource, AuditEntry, Break, Business, DateOverride, Provider, Service, TimeOff, User,
     WeeklyHours, provider_services, service_resources, utcnow,
 )
+from core.db.session import UnitOfWork
 
 # The rules in force before a business file sets its own.
 DEFAULT_RULES = dict(min_notice_minutes=60, horizon_days=60, slot_interval_minutes=15, cancellation_window_hours=24,
@@ -43,6 +44,12 @@ def get_business(session: Session) -> Business:
     if business is None:
         business = Business(id=1, name="Slotline", timezone="UTC", confirm_sms_cancel=True, **DEFAULT_RULES)
     return business
+
+
+def business_name(session_factory: sessionmaker[Session]) -> str:
+    """The business's name as clients see it (a read of its own)."""
+    with UnitOfWork(session_factory) as uow:
+        return get_business(uow.session).name
 
 
 def bump_schedule(session: Session, provider_id: int) -> None:

@@ -8,17 +8,16 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.booking import catalog, waitlist
+from core.booking import clients, waitlist
 from core.booking.schedules import catalogue_version, get_business
 from core.booking.service import BookingService
 from core.conversation.nlu import Named
 from core.conversation.ports import CodeSender, Quotas
-from core.db.models import Appointment, ChannelIdentity, Provider, Service, User, WaitlistEntry
+from core.db.models import Appointment, Provider, Service, User, WaitlistEntry
 from core.db.session import UnitOfWork
-from core.notifications import contacts
 
 
 @dataclass(frozen=True)
@@ -80,54 +79,28 @@ class Desk:
         """The client behind a channel identity; one with no id yet when this person is new.
 
         Nobody becomes a user just by talking: `enroll` makes the row when they book or join
-        the waiting list, so a stranger's (or a script's) chatter leaves nothing behind."""
-        with UnitOfWork(self.session_factory) as uow:
-            user = _user_by_identity(uow.session, channel, sender)
-            on_file = user is None and phone and uow.session.scalar(select(User.id).where(User.phone == phone))
-        if on_file:  # their number is known (added over the API, or shared from Telegram): that is them
-            return self.enroll(channel, sender, display_name, phone)
-        zone = (user.timezone if user is not None else None) or self.catalogue().timezone
-        if user is None:
-            return Client(None, (display_name or "").strip()[:200] or None, zone)
-        if user.last_channel != channel:  # who hears on what falls back to where they last talked
-            contacts.talked_on(self.session_factory, user.id, channel)
-        return Client(user.id, user.name or None, zone)
+        the waiting list, so a stranger's (or a script's) chatter leaves nothing behind. A new
+        identity whose phone is on file is that person (`clients.find`)."""
+        known = clients.find(self.session_factory, channel, sender, phone=phone)
+        if known is None:
+            return Client(None, (display_name or "").strip()[:200] or None, self.catalogue().timezone)
+        if known.last_channel != channel:  # who hears on what falls back to where they last talked
+            clients.talked_on(self.session_factory, known.id, channel)
+        return self._client(known)
 
     def enroll(self, channel: str, sender: str, display_name: str | None, phone: str | None) -> Client:
-        """The client behind a channel identity, made now if there is none.
-
-        A new identity whose phone number already belongs to someone (added through the API, or
-        shared from Telegram) is linked to that person rather than making a second one."""
-        with UnitOfWork(self.session_factory, write=True) as uow:
-            s = uow.session
-            user = _user_by_identity(s, channel, sender)  # another process may have just made it
-            if user is None:
-                user = s.scalar(select(User).where(User.phone == phone)) if phone else None
-                if user is None:
-                    user = User(name=(display_name or "").strip()[:200], role="client", phone=phone)
-                    s.add(user)
-                    s.flush()
-                user.last_channel = channel
-                catalog.link_identity(s, user_id=user.id, channel=channel, external_id=sender)
-                uow.commit()
-        zone = user.timezone or self.catalogue().timezone
-        return Client(user.id, user.name or None, zone)
+        """The client behind a channel identity, made now if there is none (`clients.enroll`)."""
+        return self._client(clients.enroll(self.session_factory, channel, sender, display_name=display_name,
+                                           phone=phone))
 
     def enroll_verified(self, channel: str, sender: str, display_name: str | None, *, phone: str | None = None,
                         email: str | None = None) -> Client:
         """Tie a channel identity to whoever holds the phone or email just proven, made now if nobody does."""
-        with UnitOfWork(self.session_factory, write=True) as uow:
-            s = uow.session
-            user = s.scalar(select(User).where(User.phone == phone) if phone else select(User).where(
-                func.lower(User.email) == (email or "").lower()))
-            if user is None:
-                user = User(name=(display_name or "").strip()[:200], role="client", phone=phone, email=email)
-                s.add(user)
-                s.flush()
-            user.last_channel = channel
-            catalog.link_identity(s, user_id=user.id, channel=channel, external_id=sender)
-            uow.commit()
-        return Client(user.id, user.name or None, user.timezone or self.catalogue().timezone)
+        return self._client(clients.enroll_verified(self.session_factory, channel, sender,
+                                                    display_name=display_name, phone=phone, email=email))
+
+    def _client(self, known: clients.KnownClient) -> Client:
+        return Client(known.id, known.name, known.timezone or self.catalogue().timezone)
 
     def allowed(self, rule: str, key: str | None) -> int | None:
         """None when one more `rule` use by `key` is allowed (or nothing is capped), else seconds to wait."""
@@ -170,7 +143,3 @@ def _read_catalogue(s: Session) -> Catalogue:
     return Catalogue(business.name, business.timezone, services, providers, offers, business.confirm_sms_cancel,
                      bool(business.verify_web_contact))
 
-
-def _user_by_identity(s: Session, channel: str, sender: str) -> User | None:
-    return s.scalar(select(User).join(ChannelIdentity).where(ChannelIdentity.channel == channel,
-                                                            ChannelIdentity.external_id == sender))

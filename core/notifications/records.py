@@ -6,6 +6,7 @@ the worker whose UPDATE changed the row sends. A worker killed after claiming le
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -61,6 +62,26 @@ def record(session_factory: sessionmaker[Session], notification_id: int, status:
         row.updated_at = now
         uow.commit()
         return row
+
+
+def report_delivery(session_factory: sessionmaker[Session], *, external_id: str, status: str,
+                    error: str | None = None, rank: Callable[[str | None], int]) -> bool:
+    """A platform's delivery report on the message it knows as `external_id`, stored on the notification
+    that sent it; False when no notification did (not ours, or gone).
+
+    Reports can arrive out of order: `rank` orders the platform's statuses, and a report ranked below
+    the status stored already (a late "sent" after "delivered") changes nothing."""
+    with UnitOfWork(session_factory, write=True) as uow:
+        row = uow.session.scalar(select(Notification).where(Notification.external_id == external_id))
+        if row is None:
+            return False
+        if rank(row.status) > rank(status):
+            return True
+        row.status = status
+        if error:
+            row.error = error
+        uow.commit()
+    return True
 
 
 def facts(s: Session, appointment_id: int | None) -> AppointmentFacts | None:

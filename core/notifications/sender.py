@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.booking import clients
 from core.conversation.messages import Reply
 from core.db.session import UnitOfWork
 from core.notifications import contacts
@@ -103,7 +104,7 @@ class Outbox:
 
     def opt_out(self, channel: str, recipient: str) -> None:
         """This address takes no more messages (a blocked bot): the next route goes past it."""
-        contacts.set_opt_out(self.session_factory, channel, recipient, True)
+        clients.opt_out(self.session_factory, channel, recipient)
 
     def send_to_user(self, user_id: int, reply: Reply) -> tuple[str, str | None]:
         """Send; returns (channel, platform message id). Raises NoChannel or SendFailed."""
