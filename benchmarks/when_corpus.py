@@ -1,6 +1,6 @@
 """How well `core.timeparse` (the engine of `slotline when`) reads booking time phrases.
 
-Scores the module on ../shared/corpus/duckling_booking_time.json: 465 phrases from
+Scores the module on benchmarks/corpus/duckling_booking_time.json (a copy of the shared corpus): 465 phrases from
 Duckling's English corpus with the value Duckling expects at its reference time
 (2013-02-12T04:30 at UTC-02:00, or the record's own `reference_time`), and 28 negative
 phrases that must give no time. Records marked `requires_latent` are read with
@@ -41,7 +41,7 @@ sys.path.insert(0, str(ROOT))
 
 from core.timeparse import TimeValue, parse_time, zone_from  # noqa: E402  (path set up above)
 
-CORPUS = ROOT.parent / "shared" / "corpus" / "duckling_booking_time.json"
+CORPUS = ROOT / "benchmarks" / "corpus" / "duckling_booking_time.json"  # a copy of shared/corpus, with its licence
 NAMED_END_CATEGORIES = {"time_range", "explicit_timezone"}
 _DURATION = re.compile(r"\bfor\b", re.IGNORECASE)   # "4pm for 30 mins": the end is not a named time
 _ONE = {"second": timedelta(seconds=1), "minute": timedelta(minutes=1), "hour": timedelta(hours=1)}
