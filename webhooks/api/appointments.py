@@ -14,7 +14,7 @@ from core.booking import errors
 from core.booking.bulk_cancel import cancel_each, cancel_for_client
 from core.booking.commands import Book, Cancel, Reschedule, SetStatus
 from webhooks.api.fields import MAX_ID, Instant
-from webhooks.api.schemas import (
+from webhooks.api.appointment_schemas import (
     AppointmentChange, AppointmentIn, AppointmentOut, BulkCancelIn, BulkCancelOut, CancelIn,
 )
 from webhooks.deps import BookingDep

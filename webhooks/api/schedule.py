@@ -5,8 +5,9 @@ from fastapi import APIRouter, status
 
 from core.booking.catalog import Window as CoreWindow
 from core.booking.timeoff import TimeOffRequest, block_time
+from webhooks.api.appointment_schemas import TimeOffIn, TimeOffOut
 from webhooks.api.providers import ProviderId
-from webhooks.api.schemas import DateOverrideIn, DateOverrideOut, TimeOffIn, TimeOffOut, WeeklyHoursIn, WeeklyHoursOut
+from webhooks.api.schemas import DateOverrideIn, DateOverrideOut, WeeklyHoursIn, WeeklyHoursOut
 from webhooks.deps import BookingDep, SetupDep
 
 router = APIRouter(prefix="/providers/{provider_id}", tags=["providers"])

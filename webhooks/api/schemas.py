@@ -1,7 +1,7 @@
 """Request and response bodies of the REST API: camelCase on the wire, snake_case in Python.
 
-Responses are built by the `of` constructors from what the core answers (its views, its
-appointments); nothing here decides anything.
+Responses are built by the `of` constructors from the core's views; nothing here decides
+anything. Appointments and time off have theirs in `webhooks.api.appointment_schemas`.
 """
 from __future__ import annotations
 
@@ -12,11 +12,9 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, model_validator
 from pydantic.alias_generators import to_camel
 
-from core.booking.bulk_cancel import MAX_AT_ONCE, Cancellations
 from core.booking.catalog import Window as CoreWindow
-from core.booking.timeoff import TimeOffBlocked
-from core.booking.views import AppointmentView, ProviderView, ResourceView, ServiceView, UserView, WeeklyHoursView
-from webhooks.api.fields import MAX_ID, Day, Id, IdList, Instant, Minutes, WallEnd, WallStart, Zone, text
+from core.booking.views import ProviderView, ResourceView, ServiceView, UserView, WeeklyHoursView
+from webhooks.api.fields import Day, Id, IdList, Minutes, WallEnd, WallStart, Zone, text
 
 Name = text(200, min_length=1)
 Email = Annotated[text(320, min_length=3), Field(pattern=r"^[^@\s]+@[^@\s]+$", examples=["ada@example.com"])]
@@ -213,32 +211,6 @@ class ProviderOut(ApiModel):
                    breaks=[BreakSlot.of(b) for b in provider.weekly.breaks])
 
 
-class TimeOffIn(RequestModel):
-    start_time: Instant
-    end_time: Instant
-    reason: text(200) | None = Field(default=None, description="a note for staff; clients are not shown it")
-    cancel_appointments: bool = Field(default=False, description=(
-        "cancel the active appointments in the way and tell each client; false: 409 listing them"))
-    cancellation_reason: text(500) | None = Field(default=None, description="what those clients are told")
-
-
-class TimeOffOut(ApiModel):
-    id: int
-    provider_id: int
-    start_time: datetime
-    end_time: datetime
-    reason: str | None
-    cancelled: list[AppointmentOut] = Field(default_factory=list, description="appointments cancelled for it")
-    not_cancelled: list[NotCancelledOut] = Field(default_factory=list)
-
-    @classmethod
-    def of(cls, blocked: TimeOffBlocked) -> TimeOffOut:
-        entry, done = blocked.time_off, blocked.cancellations
-        return cls(id=entry.id, provider_id=entry.provider_id, start_time=entry.start_at, end_time=entry.end_at,
-                   reason=entry.reason, cancelled=[AppointmentOut.of(a) for a in done.cancelled],
-                   not_cancelled=[NotCancelledOut.of(n) for n in done.not_cancelled])
-
-
 class DateOverrideIn(RequestModel):
     day: Day = Field(alias="date", examples=["2025-12-24"])
     time_slots: list[Window] = Field(default_factory=list, max_length=24, description="empty: closed that day")
@@ -263,97 +235,6 @@ class SlotsOut(ApiModel):
     slots: list[SlotOut]
 
 
-# -- appointments --------------------------------------------------------------------------
-class AppointmentIn(RequestModel):
-    service_id: Id
-    provider_id: Id
-    client_id: Id
-    start_time: Instant = Field(examples=["2025-03-10T09:00:00+00:00"])
-    notes: text(2000) | None = None
-
-
-class AppointmentChange(RequestModel):
-    """Move (startTime and/or providerId) or mark (status); not both at once."""
-
-    start_time: Instant | None = None
-    provider_id: Id | None = None
-    status: Literal["confirmed", "completed", "no_show"] | None = None
-    version: int | None = Field(default=None, ge=1, le=MAX_ID,
-                                description="the version you last read; 409 if it changed since")
-
-
-class CancelIn(RequestModel):
-    cancellation_reason: text(500) | None = None
-
-
-class AppointmentOut(ApiModel):
-    id: int
-    confirmation_code: str
-    status: str
-    start_time: datetime
-    end_time: datetime
-    service_id: int
-    provider_id: int
-    client_id: int
-    version: int
-    cancellation_reason: str | None
-    late_cancellation: bool
-    notes: str | None
-    created_at: datetime
-    updated_at: datetime | None
-
-    @classmethod
-    def of(cls, appt: AppointmentView) -> AppointmentOut:
-        return cls(id=appt.id, confirmation_code=appt.confirmation_code, status=appt.status,
-                   start_time=appt.start_at, end_time=appt.end_at, service_id=appt.service_id,
-                   provider_id=appt.provider_id, client_id=appt.client_id, version=appt.version,
-                   cancellation_reason=appt.cancellation_reason, late_cancellation=bool(appt.late_cancellation),
-                   notes=appt.notes, created_at=appt.created_at, updated_at=appt.updated_at)
-
-
-class NotCancelledOut(ApiModel):
-    id: int
-    code: str
-    detail: str
-
-    @classmethod
-    def of(cls, refused) -> NotCancelledOut:
-        return cls(id=refused.appointment_id, code=refused.code, detail=refused.detail)
-
-
-class BulkCancelIn(RequestModel):
-    """Either `ids`, or `clientId` (their active appointments ending after `from`, default now, and
-    starting before `to`)."""
-
-    ids: list[Id] | None = Field(default=None, min_length=1, max_length=MAX_AT_ONCE)
-    client_id: Id | None = None
-    start: Instant | None = Field(default=None, alias="from")
-    end: Instant | None = Field(default=None, alias="to")
-    cancellation_reason: text(500) | None = None
-
-    @model_validator(mode="after")
-    def _one_selection(self) -> BulkCancelIn:
-        if (self.ids is None) == (self.client_id is None):
-            raise ValueError("send either ids or clientId")
-        if self.ids is not None and (self.start or self.end):
-            raise ValueError("from and to bound a client's appointments; leave them out with ids")
-        if self.start and self.end and self.end <= self.start:
-            raise ValueError("to must be after from")
-        return self
-
-
-class BulkCancelOut(ApiModel):
-    cancelled: list[AppointmentOut]
-    not_cancelled: list[NotCancelledOut]
-    more: bool = Field(description="the client has more appointments than one request cancels; send it again")
-
-    @classmethod
-    def of(cls, done: Cancellations) -> BulkCancelOut:
-        return cls(cancelled=[AppointmentOut.of(a) for a in done.cancelled],
-                   not_cancelled=[NotCancelledOut.of(n) for n in done.not_cancelled], more=done.more)
-
-
-TimeOffOut.model_rebuild()  # its lists name models defined further down
 
 
 class Health(BaseModel):
