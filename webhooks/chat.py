@@ -21,6 +21,7 @@ from redis.exceptions import RedisError
 
 from bots import webchat
 from bots.webchat import WebChatInbox, WebChatSender
+from core.conversation.errors import ConversationBusy
 from webhooks import ratelimit
 from webhooks.clientip import client_ip
 from webhooks.deps import ContainerDep
@@ -75,7 +76,7 @@ def chat(body: ChatIn, container: ContainerDep, request: Request) -> dict:
                                  origin=origin)
     try:
         replies = container.assistant.handle(inbound)
-    except TimeoutError as exc:
+    except ConversationBusy as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, f"{exc}; please send it again") from exc
     return webchat.render(replies)
 

@@ -15,6 +15,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bots.slack import messages
 from core.conversation.assistant import Assistant
+from core.conversation.errors import ConversationBusy
 from core.conversation.messages import Inbound, Reply
 
 log = logging.getLogger(__name__)
@@ -53,7 +54,7 @@ async def converse(client: AsyncWebClient, assistant: Assistant | None, inbound:
     else:
         try:
             replies = await asyncio.to_thread(assistant.handle, inbound)
-        except TimeoutError:
+        except ConversationBusy:
             log.info("slack conversation with %s busy; asked to resend", inbound.sender)
             replies = [Reply(BUSY)]
     for reply in replies:

@@ -18,6 +18,7 @@ from bots.sms.optouts import CHANNEL, OptOuts, masked
 from bots.sms.render import render
 from core.booking import catalog, errors
 from core.conversation.assistant import Assistant
+from core.conversation.errors import ConversationBusy
 from core.conversation.messages import Inbound, Reply
 
 log = logging.getLogger(__name__)
@@ -63,7 +64,7 @@ class SmsInbox:
         inbound = Inbound(channel=CHANNEL, sender=phone, text=body, message_id=sid, phone=phone)
         try:
             replies = self.assistant.handle(inbound)
-        except TimeoutError:
+        except ConversationBusy:
             return twiml([BUSY])
         return twiml(replies)
 

@@ -19,6 +19,7 @@ from bots.telegram.sender import TelegramSender
 from core.booking import errors
 from core.booking.clients import has_phone, link_phone, phone_from_contact
 from core.conversation.assistant import Assistant
+from core.conversation.errors import ConversationBusy
 from core.conversation.messages import Reply
 from core.notifications import contacts
 from core.notifications.sender import SendFailed
@@ -91,7 +92,7 @@ class TelegramChannel:
         tap, chat_id = incoming.tap, incoming.chat_id
         try:
             replies, busy = self.assistant.handle(incoming.inbound), False
-        except TimeoutError:
+        except ConversationBusy:
             replies, busy = [Reply(BUSY)], True
         except Exception:
             if tap is not None:

@@ -8,8 +8,7 @@ from core.conversation.desk import Desk
 from core.conversation.flow import respond
 from core.conversation.messages import Inbound, Reply
 from core.conversation.nlu import understand
-from core.conversation import verify_flow
-from core.conversation.state import ASK_NAME, CONFIRMING, Conversation
+from core.conversation.state import ASK_NAME, CONFIRMING, STATES, VERIFYING, Conversation
 from core.conversation.store import ConversationStore
 from core.conversation.turn import Turn
 
@@ -18,14 +17,18 @@ MAX_TEXT = 1000
 
 
 class Assistant:
-    """Loads the conversation, runs one turn of the state machine, saves it; one turn at a time per person."""
+    """Loads the conversation, runs one turn of the state machine, saves it; one turn at a time per person.
+
+    The state the turn's handler returns is stored here, and only here."""
 
     def __init__(self, desk: Desk, store: ConversationStore):
         self.desk = desk
         self.store = store
 
     def handle(self, inbound: Inbound) -> list[Reply]:
-        """The replies to one message; [] when this platform message id was answered before."""
+        """The replies to one message; [] when this platform message id was answered before.
+
+        Raises `ConversationBusy` when an earlier message from the same person is still being answered."""
         text = (inbound.text or "").strip()
         if inbound.choice is None and not text:
             return [Reply("Say what you'd like to book, for example \"a haircut tomorrow after 4\".")]
@@ -41,10 +44,10 @@ class Assistant:
             convo = self.store.load(inbound.channel, inbound.sender)
             was_holding = _holding(convo)
             turn = self._turn(inbound, convo, text)
-            respond(turn)
+            turn.convo.state = _checked(respond(turn))
             if was_holding and not _holding(turn.convo):
                 # "no", "start over" or a correction: let the others have that time at once.
-                self.desk.booking.release_hold(turn.holder)
+                self.desk.bookings.release_hold(turn.holder)
             self.store.save(inbound.channel, inbound.sender, turn.convo, answered=inbound.message_id)
         return turn.replies
 
@@ -57,10 +60,16 @@ class Assistant:
             heard = understand(text, services=catalogue.service_names(), providers=catalogue.provider_names(),
                                now=now, tz=ZoneInfo(client.timezone))
         return Turn(desk=self.desk, client=client, convo=convo, inbound=inbound, now=now, catalogue=catalogue,
-                    heard=heard)
+                    state=convo.state, heard=heard)
+
+
+def _checked(state: str) -> str:
+    if state not in STATES:  # a handler that forgot to say where the conversation goes next
+        raise ValueError(f"the conversation cannot go to the state {state!r}")
+    return state
 
 
 def _holding(convo: Conversation) -> bool:
-    """Whether the conversation is keeping a picked slot held (a move is not held)."""
-    return convo.state in (CONFIRMING, ASK_NAME, *verify_flow.STATES) and convo.picked is not None \
+    """Whether the conversation is keeping a picked time held (a move is not held)."""
+    return convo.state in (CONFIRMING, ASK_NAME, *VERIFYING) and convo.picked is not None \
         and convo.intent != "reschedule"

@@ -1,6 +1,7 @@
-"""Booking (and moving) by chat: what, with whom, when; offer slots; hold one; confirm; book.
+"""Booking (and moving) by chat: what, with whom, when; show free times; hold one; confirm; book.
 
-Each handler takes the turn and leaves `turn.convo.state` at the next state.
+Each handler takes the turn and returns the next state; the booking core is reached through
+`turn.bookings` (the `Bookings` port), and only before the reply about it is written.
 """
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from core.booking import errors
-from core.booking.commands import Book, FindSlots, HoldSlot, Reschedule
 from core.booking.slots import OfferedSlot
 from core.conversation import choices, render, verify_flow
-from core.conversation.state import ASK_NAME, ASK_SERVICE, ASK_WHEN, CONFIRMING, IDLE, OFFER_WAITLIST, OFFERING
+from core.conversation.state import (
+    ASK_NAME, ASK_SERVICE, ASK_WHEN, CONFIRMING, IDLE, OFFER_WAITLIST, SHOWING_TIMES, State,
+)
 from core.conversation.turn import Turn
 from core.timeparse import TimeValue
 
@@ -75,8 +77,8 @@ def when_choice(turn: Turn, value: str) -> None:
     turn.convo.window_start, turn.convo.window_end, turn.convo.around = start.isoformat(), end.isoformat(), None
 
 
-def advance(turn: Turn) -> None:
-    """Ask for the first missing fact, or offer slots when nothing is missing."""
+def advance(turn: Turn) -> State:
+    """Ask for the first missing fact, or show free times when nothing is missing."""
     convo, cat = turn.convo, turn.catalogue
     if convo.service_id is None and convo.provider_id is not None:
         offered = [sid for sid, pids in cat.offers.items() if convo.provider_id in pids]
@@ -89,22 +91,21 @@ def advance(turn: Turn) -> None:
                  + (f"; {_join(who)} {'does' if len(who) == 1 else 'do'}." if who else "."))
         convo.provider_id = None
     if convo.window_start is None:
-        convo.state = ASK_WHEN
         turn.say(f"When would you like your {turn.service_name(convo.service_id)}? You can say things like "
                  f"\"tomorrow after 4\" or \"Saturday morning\".", WHEN_CHOICES)
-        return
-    offer(turn)
+        return ASK_WHEN
+    return offer(turn)
 
 
-def ask_service(turn: Turn) -> None:
+def ask_service(turn: Turn) -> State:
     cat, convo = turn.catalogue, turn.convo
     ids = [sid for sid in cat.services if convo.provider_id is None or convo.provider_id in cat.offers.get(sid, ())]
-    convo.state = ASK_SERVICE
     turn.say("What would you like to book?", [(_service_label(cat.services[i]), choices.service(i)) for i in ids])
+    return ASK_SERVICE
 
 
-def offer(turn: Turn, *, intro: str | None = None) -> None:
-    """Show up to five free slots in the window (nearest to the asked time first), or what comes after."""
+def offer(turn: Turn, *, intro: str | None = None) -> State:
+    """Show up to five free times in the window (nearest to the asked time first), or what comes after."""
     convo = turn.convo
     start, end = datetime.fromisoformat(convo.window_start), datetime.fromisoformat(convo.window_end)
     around = datetime.fromisoformat(convo.around) if convo.around else None
@@ -112,18 +113,17 @@ def offer(turn: Turn, *, intro: str | None = None) -> None:
     if not slots:
         later = search(turn, end, max(end, turn.now) + LOOK_AHEAD, None)
         if not later:
-            convo.state = OFFER_WAITLIST
             turn.say(f"Sorry, there's nothing free for a {turn.service_name(convo.service_id)} then, nor in the "
                      f"two weeks after. Shall I put you on the waiting list and message you if a time opens up?",
-                     [("Yes, add me", "yes"), ("No thanks", "no")])
-            return
+                     [("Yes, add me", choices.YES), ("No thanks", choices.NO)])
+            return OFFER_WAITLIST
         intro = f"Sorry, nothing is free then. The nearest free times after that are ({render.zone_label(turn.zone)}):"
         convo.window_start, convo.window_end, convo.around = end.isoformat(), (end + LOOK_AHEAD).isoformat(), None
         slots = later
     elif around is not None and intro is None and all(s.start != around for s in slots):
         intro = (f"{render.clock(around, turn.zone)} isn't free, sorry. The nearest free times "
                  f"{render.day_label(around, turn.zone, turn.now)} are ({render.zone_label(turn.zone)}):")
-    show(turn, slots, intro)
+    return show(turn, slots, intro)
 
 
 def search(turn: Turn, start: datetime, end: datetime, around: datetime | None) -> list[OfferedSlot]:
@@ -131,9 +131,9 @@ def search(turn: Turn, start: datetime, end: datetime, around: datetime | None) 
     if end <= start:
         return []
     first, last = (start - timedelta(days=1)).date(), (end + timedelta(days=1)).date()
-    found = turn.desk.booking.find_slots(FindSlots(
-        convo.service_id, first, min(last, first + timedelta(days=90)), convo.provider_id,
-        holder=turn.holder, exclude_appointment_id=convo.appointment_id))
+    found = turn.bookings.find_slots(service_id=convo.service_id, provider_id=convo.provider_id, first_day=first,
+                                     last_day=min(last, first + timedelta(days=90)), holder=turn.holder,
+                                     moving=convo.appointment_id)
     seen, inside = set(), []
     for slot in found:  # with "anyone", one line per start time is enough
         if start <= slot.start < end and slot.start not in seen:
@@ -144,9 +144,8 @@ def search(turn: Turn, start: datetime, end: datetime, around: datetime | None) 
     return inside[:PAGE]
 
 
-def show(turn: Turn, slots: list[OfferedSlot], intro: str | None) -> None:
+def show(turn: Turn, slots: list[OfferedSlot], intro: str | None) -> State:
     convo = turn.convo
-    convo.state = OFFERING
     convo.offered = [{"start": s.start.isoformat(), "provider": s.provider_id} for s in slots]
     days = {s.start.astimezone(ZoneInfo(turn.zone)).date() for s in slots}
     named = convo.provider_id is None and len(turn.catalogue.offers.get(convo.service_id, ())) > 1
@@ -156,10 +155,11 @@ def show(turn: Turn, slots: list[OfferedSlot], intro: str | None) -> None:
     who = f" with {turn.provider_name(convo.provider_id)}" if convo.provider_id else ""
     day = "" if len(days) > 1 else " " + render.day_label(slots[0].start, turn.zone, turn.now)
     turn.say(intro or f"Free times for a {what}{who}{day} ({render.zone_label(turn.zone)}):",
-             picks + [("Later", "later"), ("Another day", "otherday")])
+             picks + [("Later", choices.LATER), ("Another day", choices.OTHER_DAY)])
+    return SHOWING_TIMES
 
 
-def later(turn: Turn) -> None:
+def later(turn: Turn) -> State:
     convo = turn.convo
     if convo.offered:
         convo.window_start = (datetime.fromisoformat(convo.offered[-1]["start"]) + timedelta(seconds=1)).isoformat()
@@ -167,41 +167,40 @@ def later(turn: Turn) -> None:
     end = datetime.fromisoformat(convo.window_end)
     if not search(turn, datetime.fromisoformat(convo.window_start), end, None):
         convo.window_end = (end + LOOK_AHEAD).isoformat()
-    offer(turn)
+    return offer(turn)
 
 
-def other_day(turn: Turn) -> None:
+def other_day(turn: Turn) -> State:
     turn.convo.window_start = turn.convo.window_end = turn.convo.around = None
-    turn.convo.state = ASK_WHEN
     turn.say("Which day would suit you better?", WHEN_CHOICES[1:])
+    return ASK_WHEN
 
 
-def pick(turn: Turn, index: int) -> None:
-    """Hold the picked slot for this client while they confirm."""
+def pick(turn: Turn, index: int) -> State:
+    """Hold the picked time for this client while they confirm (only ever asked while times are on show)."""
     convo = turn.convo
     if not 0 <= index < len(convo.offered):
         turn.say(f"Please pick one of the {len(convo.offered)} times above.")
-        return
+        return SHOWING_TIMES
     chosen = convo.offered[index]
     start = datetime.fromisoformat(chosen["start"])
     # A visitor who must still prove who they are holds nothing: else a script that never proves
     # anything could keep times from real clients, a few at a time, for as long as it likes.
     if convo.intent != "reschedule" and not verify_flow.needed(turn):
         try:
-            turn.desk.booking.hold(HoldSlot(convo.service_id, chosen["provider"], turn.holder, start,
-                                            origin=turn.inbound.origin))
+            turn.bookings.hold(service_id=convo.service_id, provider_id=chosen["provider"], start=start,
+                               holder=turn.holder, origin=turn.inbound.origin)
         except errors.TooManyHolds:
-            convo.state = OFFERING
             turn.say("Sorry, I can't keep that time for you just now: too many times are being held from "
                      "your connection at once. Please finish those bookings (or wait a few minutes) and try again.")
-            return
+            return SHOWING_TIMES
         except errors.BookingError:
             return offer(turn, intro="Sorry, someone else has just taken that time. Here is what's free now:")
-    convo.picked, convo.offer_key, convo.state = chosen, uuid.uuid4().hex, CONFIRMING
-    turn.say(summary(turn, start, chosen["provider"]) + " Shall I book it?" if convo.intent != "reschedule"
-             else summary(turn, start, chosen["provider"]) + " Shall I move it?",
-             [("Yes, book it" if convo.intent != "reschedule" else "Yes, move it", "yes"),
-              ("No, other times", "no")])
+    convo.picked, convo.booking_key = chosen, uuid.uuid4().hex
+    moving = convo.intent == "reschedule"
+    turn.say(summary(turn, start, chosen["provider"]) + (" Shall I move it?" if moving else " Shall I book it?"),
+             [("Yes, move it" if moving else "Yes, book it", choices.YES), ("No, other times", choices.NO)])
+    return CONFIRMING
 
 
 def summary(turn: Turn, start: datetime, provider_id: int) -> str:
@@ -211,42 +210,43 @@ def summary(turn: Turn, start: datetime, provider_id: int) -> str:
             f"{render.when(start, turn.zone, turn.now)} {render.zone_label(turn.zone)}.")
 
 
-def confirm(turn: Turn) -> None:
-    """They said yes: book (or move) the held slot."""
-    if turn.convo.intent != "reschedule" and verify_flow.needed(turn):
+def confirm(turn: Turn) -> State:
+    """They said yes: book (or move) the held time."""
+    convo, moving = turn.convo, turn.convo.intent == "reschedule"
+    if not moving and verify_flow.needed(turn):
         return verify_flow.start(turn)
-    if turn.convo.intent != "reschedule" and not turn.client.name:
-        turn.convo.state = ASK_NAME
+    if not moving and not turn.client.name:
         turn.say("Lovely. What name should I put the booking under?")
-        return
-    convo = turn.convo
-    start = datetime.fromisoformat(convo.picked["start"])
+        return ASK_NAME
+    wait = None if moving else turn.desk.allowed("book_ip", turn.inbound.origin)
+    if wait is not None:
+        convo.reset()
+        turn.say("Sorry, several bookings have been made from your connection recently, so I "
+                 f"can't take another here for {_minutes(wait)}. Please call us, or try again later.")
+        return IDLE
+    start, provider_id = datetime.fromisoformat(convo.picked["start"]), convo.picked["provider"]
     try:
-        if convo.intent == "reschedule":
-            appt = turn.desk.booking.reschedule(Reschedule(convo.appointment_id, start, convo.picked["provider"]))
-            done = f"Done: your {turn.service_name(appt.service_id)} is moved to"
+        if moving:
+            appt = turn.bookings.move(convo.appointment_id, start=start, provider_id=provider_id)
         else:
-            wait = turn.desk.allowed("book_ip", turn.inbound.origin)
-            if wait is not None:
-                convo.reset()
-                return turn.say("Sorry, several bookings have been made from your connection recently, so I "
-                                f"can't take another here for {_minutes(wait)}. Please call us, or try again later.")
-            client = turn.enrolled()
-            appt, _ = turn.desk.booking.book(Book(convo.service_id, convo.picked["provider"], client.id, start,
-                                                  idempotency_key=convo.offer_key, channel=turn.inbound.channel,
-                                                  holder=turn.holder))
-            done = f"Booked! {turn.service_name(appt.service_id)} with {turn.provider_name(appt.provider_id)},"
+            appt = turn.bookings.book(service_id=convo.service_id, provider_id=provider_id,
+                                      client_id=turn.enrolled().id, start=start, key=convo.booking_key,
+                                      channel=turn.inbound.channel, holder=turn.holder)
     except errors.SlotTaken:
         return offer(turn, intro="Sorry, someone else booked that time a moment ago. Here is what's free now:")
     except errors.BookingLimitReached as exc:
         convo.reset()
-        return turn.say(f"Sorry, I can't book that: {exc}.", [("My appointments", choices.intent("list"))])
+        turn.say(f"Sorry, I can't book that: {exc}.", [("My appointments", choices.intent("list"))])
+        return IDLE
     except errors.BookingError as exc:
         return offer(turn, intro=f"Sorry, I couldn't do that: {exc}. Here is what's free now:")
+    done = (f"Done: your {turn.service_name(appt.service_id)} is moved to" if moving
+            else f"Booked! {turn.service_name(appt.service_id)} with {turn.provider_name(appt.provider_id)},")
     when = render.when(appt.start_at, turn.zone, turn.now)
     convo.reset()
     turn.say(f"{done} {when} {render.zone_label(turn.zone)}. Your confirmation code is {appt.confirmation_code}.",
              [("My appointments", choices.intent("list")), ("Book another", choices.intent("book"))])
+    return IDLE
 
 
 def _minutes(seconds: int) -> str:
@@ -261,5 +261,3 @@ def _service_label(service) -> str:
 def _join(names: list[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
-
-__all__ = ["advance", "confirm", "later", "offer", "other_day", "pick", "take_facts", "when_choice", "IDLE"]

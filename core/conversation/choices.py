@@ -1,33 +1,40 @@
 """Choice values: what a button (or a numbered line) carries back, encoded and decoded here only.
 
 A value comes back from the outside world (a web page, a Telegram callback, a Slack action),
-so it is untrusted: `decode` accepts only the exact forms `encode` writes, with ASCII digits
-of bounded length, and anything else is None ("that option has expired"), never an error.
+so it is untrusted: `decode` accepts only the exact forms the encoders below write, with ASCII
+digits of bounded length, and anything else is None ("that option has expired"), never an error.
+Writers use the encoders (`slot(2)`, `remind("confirm", 7)`) and the word constants (`YES`),
+never a literal value; readers compare `Picked.kind` with the kind constants.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
+# Kinds of choice that carry an argument: "<kind>:<argument>".
+INTENT, SERVICE, WHEN, SLOT, APPOINTMENT, REMIND, REBOOK = "intent", "svc", "when", "slot", "appt", "remind", "rebook"
+# Bare words: each is both the value a button carries and the kind `decode` gives back.
+YES, NO, LATER, OTHER_DAY, RESTART = "yes", "no", "later", "otherday", "restart"
+WORDS = frozenset({YES, NO, LATER, OTHER_DAY, RESTART})
+
 INTENTS = frozenset({"book", "list", "reschedule", "cancel", "help"})
 WHENS = frozenset({"soonest", "tomorrow", "week", "nextweek"})
 REMIND_ACTIONS = frozenset({"confirm", "cancel", "move"})
-WORDS = frozenset({"yes", "no", "later", "otherday", "restart"})
 _ID = r"[0-9]{1,9}"  # ASCII digits only ("²".isdigit() is True), and small enough for any column
 _FORMS = {
-    "intent": re.compile(r"intent:([a-z]{1,12})"),
-    "svc": re.compile(rf"svc:({_ID})"),
-    "when": re.compile(r"when:([a-z]{1,12})"),
-    "slot": re.compile(r"slot:([0-9]{1,2})"),
-    "appt": re.compile(rf"appt:({_ID})"),
-    "remind": re.compile(rf"remind:([a-z]{{1,12}}):({_ID})"),
-    "rebook": re.compile(rf"rebook:({_ID})"),
+    INTENT: re.compile(rf"{INTENT}:([a-z]{{1,12}})"),
+    SERVICE: re.compile(rf"{SERVICE}:({_ID})"),
+    WHEN: re.compile(rf"{WHEN}:([a-z]{{1,12}})"),
+    SLOT: re.compile(rf"{SLOT}:([0-9]{{1,2}})"),
+    APPOINTMENT: re.compile(rf"{APPOINTMENT}:({_ID})"),
+    REMIND: re.compile(rf"{REMIND}:([a-z]{{1,12}}):({_ID})"),
+    REBOOK: re.compile(rf"{REBOOK}:({_ID})"),
 }
 
 
 @dataclass(frozen=True)
 class Picked:
-    """A decoded choice: its kind (`intent`, `svc`, `slot`, `yes`...), a word argument and a number."""
+    """A decoded choice: its kind (one of the kinds above, or one of WORDS), a word argument and a number."""
 
     kind: str
     word: str | None = None
@@ -35,31 +42,37 @@ class Picked:
 
 
 def intent(name: str) -> str:
-    return f"intent:{name}"
+    return f"{INTENT}:{_known(name, INTENTS)}"
 
 
 def service(service_id: int) -> str:
-    return f"svc:{service_id}"
+    return f"{SERVICE}:{service_id}"
 
 
 def when(name: str) -> str:
-    return f"when:{name}"
+    return f"{WHEN}:{_known(name, WHENS)}"
 
 
 def slot(index: int) -> str:
-    return f"slot:{index}"
+    return f"{SLOT}:{index}"
 
 
 def appointment(appointment_id: int) -> str:
-    return f"appt:{appointment_id}"
+    return f"{APPOINTMENT}:{appointment_id}"
 
 
 def remind(action: str, appointment_id: int) -> str:
-    return f"remind:{action}:{appointment_id}"
+    return f"{REMIND}:{_known(action, REMIND_ACTIONS)}:{appointment_id}"
 
 
 def rebook(appointment_id: int) -> str:
-    return f"rebook:{appointment_id}"
+    return f"{REBOOK}:{appointment_id}"
+
+
+def _known(word: str, allowed: frozenset[str]) -> str:
+    if word not in allowed:  # a value `decode` would refuse: a bug here, not a stale button there
+        raise ValueError(f"{word!r} is not one of {sorted(allowed)}")
+    return word
 
 
 def decode(value: str) -> Picked | None:
@@ -71,9 +84,9 @@ def decode(value: str) -> Picked | None:
     match = form.fullmatch(value) if form is not None else None
     if match is None:
         return None
-    if kind in ("intent", "when"):
-        allowed = INTENTS if kind == "intent" else WHENS
+    if kind in (INTENT, WHEN):
+        allowed = INTENTS if kind == INTENT else WHENS
         return Picked(kind, word=match[1]) if match[1] in allowed else None
-    if kind == "remind":
+    if kind == REMIND:
         return Picked(kind, word=match[1], number=int(match[2])) if match[1] in REMIND_ACTIONS else None
     return Picked(kind, number=int(match[1]))

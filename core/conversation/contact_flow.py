@@ -1,9 +1,9 @@
 """How the client wants to hear from us, said in the chat: "text me instead", "email me", "no more texts".
 
-Called first for every typed message (`flow.respond`); it answers only these requests and
-otherwise leaves the turn alone. "Email me" (or "text me") with nothing on file asks for the
-address, and an address given in the same breath ("email me at ana@example.com") is taken at
-once. Choosing a channel is consent to it, so it also lifts that channel's opt-out in our
+Asked first for every typed message (`flow.respond`); it answers only these requests (returning
+the next state) and otherwise leaves the turn alone (None). "Email me" (or "text me") with
+nothing on file asks for the address (ASK_EMAIL), and an address given in the same breath
+("email me at ana@example.com") is taken at once. Choosing a channel is consent to it, so it also lifts that channel's opt-out in our
 records (Twilio still enforces a STOP of its own until START). See `core.notifications.contacts`
 for who hears on what.
 """
@@ -12,12 +12,12 @@ from __future__ import annotations
 import re
 
 from core.booking import catalog, errors
+from core.conversation.state import ASK_EMAIL, IDLE, State
 from core.conversation.turn import Turn
 from core.db.models import User
 from core.db.session import UnitOfWork
 from core.notifications import contacts
 
-ASK_EMAIL = "ask_email"  # "email me", and we have no address: waiting for one
 OTHER_BUSINESS = frozenset({"book", "browse", "cancel", "reschedule", "list", "waitlist"})
 EMAIL = re.compile(r"[^@\s<>()\[\],;:\"']+@[^@\s<>()\[\],;:\"']+\.[a-z]{2,}", re.IGNORECASE)
 PHONE = re.compile(r"\+?\d[\d ()-]{6,18}\d")
@@ -31,41 +31,54 @@ REQUESTS = (  # checked in this order; the first that matches wins
 )
 
 
-def handle(turn: Turn) -> bool:
-    """Answer a request about how to reach them; False when the message is about something else."""
+def request(turn: Turn) -> State | None:
+    """Answer a request about how to reach them; None when the message is about something else."""
     text = turn.heard.text
-    if turn.convo.state == ASK_EMAIL:
-        return _take_email(turn, text)
     clean = " ".join(text.lower().replace("’", "'").split())
-    request = next((name for name, pattern in REQUESTS if re.search(pattern, clean)), None)
-    if request is None:
-        return False
-    action, _, channel = request.partition(":")
+    asked = next((name for name, pattern in REQUESTS if re.search(pattern, clean)), None)
+    if asked is None:
+        return None
+    action, _, channel = asked.partition(":")
     if action == "prefer" and (turn.heard.intent in OTHER_BUSINESS or turn.heard.service_id is not None):
-        return False  # "email me my appointments", "text me a haircut slot": the request is the rest
+        return None  # "email me my appointments", "text me a haircut slot": the request is the rest
     if action == "stop":
         _stop(turn, channel)
-    elif channel == "here":
-        _prefer(turn, turn.inbound.channel, None)
-    else:
-        _prefer(turn, channel, _inline_address(channel, text))
-    return True
+        return turn.state
+    if channel == "here":
+        return _prefer(turn, turn.inbound.channel, None, staying=turn.state)
+    return _prefer(turn, channel, _inline_address(channel, text), staying=turn.state)
 
 
-def _prefer(turn: Turn, channel: str, given: str | None) -> None:
+def take_email(turn: Turn) -> State | None:
+    """In ASK_EMAIL: the address they were asked for; None (the task forgotten) when they moved on."""
+    found = EMAIL.search(turn.heard.text)
+    if found is None:
+        if turn.heard.intent is not None or turn.heard.no:
+            turn.convo.reset()  # they moved on: let the rest of the flow answer, from IDLE
+            return None
+        turn.say("That doesn't look like an email address. What is it? (Like ana@example.com, or say "
+                 "\"never mind\".)")
+        return ASK_EMAIL
+    turn.convo.reset()
+    return _prefer(turn, contacts.EMAIL, found[0], staying=IDLE)
+
+
+def _prefer(turn: Turn, channel: str, given: str | None, *, staying: State) -> State:
     if turn.desk.channels is not None and channel not in turn.desk.channels:
-        return turn.say(f"Sorry, we can't reach you by {_word(channel)} yet. I'll keep messaging you here.")
+        turn.say(f"Sorry, we can't reach you by {_word(channel)} yet. I'll keep messaging you here.")
+        return staying
     user_id = _user_id(turn)
     if channel in (contacts.SMS, contacts.EMAIL):
         address = _store(turn, user_id, channel, given) if given else _on_file(turn, user_id, channel)
         if address is None:
-            return _ask(turn, channel)
+            return _ask(turn, channel, staying=staying)
         contacts.set_opt_out(turn.desk.session_factory, channel, address, False)  # asking for it is consent
         where = f" at {address}"
     else:
         where = " here"
     contacts.prefer(turn.desk.session_factory, user_id, channel)
     turn.say(f"OK, I'll {_verb(channel)} you{where} from now on: reminders and updates included.")
+    return staying
 
 
 def _stop(turn: Turn, channel: str) -> None:
@@ -80,26 +93,13 @@ def _stop(turn: Turn, channel: str) -> None:
              f"say \"{_verb(channel)} me\" if you change your mind.")
 
 
-def _take_email(turn: Turn, text: str) -> bool:
-    found = EMAIL.search(text)
-    if found is None:
-        if turn.heard.intent is not None or turn.heard.no:
-            turn.convo.reset()  # they moved on: let the rest of the flow answer
-            return False
-        turn.say("That doesn't look like an email address. What is it? (Like ana@example.com, or say "
-                 "\"never mind\".)")
-        return True
-    turn.convo.reset()
-    _prefer(turn, contacts.EMAIL, found[0])
-    return True
-
-
-def _ask(turn: Turn, channel: str) -> None:
+def _ask(turn: Turn, channel: str, *, staying: State) -> State:
     if channel == contacts.EMAIL:
-        turn.convo.state = ASK_EMAIL
-        return turn.say("Happy to. What's your email address?")
+        turn.say("Happy to. What's your email address?")
+        return ASK_EMAIL
     turn.say("I don't have a mobile number for you. Say \"text me at\" and your number, with its country code "
              "(like +44 7700 900123).")
+    return staying
 
 
 def _store(turn: Turn, user_id: int, channel: str, address: str) -> str | None:

@@ -1,6 +1,7 @@
 """What the conversation may ask of the rest of Slotline: the catalogue, the client, the booking core.
 
-One small port, so the assistant never reaches into the database or Redis itself.
+One small desk, so the assistant never reaches into the database or Redis itself; handlers
+reach the booking core through `Desk.bookings`, the `Bookings` port (`ports.py`).
 """
 from __future__ import annotations
 
@@ -11,12 +12,13 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.booking import clients, waitlist
+from core.booking import clients
 from core.booking.schedules import catalogue_version, get_business
 from core.booking.service import BookingService
 from core.conversation.nlu import Named
-from core.conversation.ports import CodeSender, Quotas
-from core.db.models import Appointment, Provider, Service, User, WaitlistEntry
+from core.conversation.bookings import CoreBookings
+from core.conversation.ports import Bookings, CodeSender, Quotas
+from core.db.models import Provider, Service, User
 from core.db.session import UnitOfWork
 
 
@@ -45,7 +47,7 @@ class Catalogue:
 
 
 class Desk:
-    """The booking core and catalogue as the assistant sees them."""
+    """The booking core (`bookings`), the catalogue and the client as the assistant sees them."""
 
     # The channels Slotline can send on, set by the composition root (None: not known, assume any).
     channels: frozenset[str] | None = None
@@ -53,13 +55,14 @@ class Desk:
     codes: CodeSender | None = None  # one-time codes for verifying a contact; None: cannot verify
 
     def __init__(self, booking: BookingService, session_factory: sessionmaker[Session], *, ttl: float = 60.0):
-        self.booking = booking
+        self.bookings: Bookings = CoreBookings(booking, session_factory)  # the only way a handler books
+        self._clock = booking.clock
         self.session_factory = session_factory
         self._ttl = ttl
         self._catalogue: tuple[int | None, float, Catalogue] | None = None  # (version, read at, catalogue)
 
     def now(self) -> datetime:
-        return self.booking.clock()
+        return self._clock()
 
     def catalogue(self) -> Catalogue:
         """Services and providers as they are now, from a copy kept while the catalogue's version is unchanged.
@@ -113,26 +116,6 @@ class Desk:
         with UnitOfWork(self.session_factory, write=True) as uow:
             uow.session.get(User, client_id).name = name.strip()[:200]
             uow.commit()
-
-    def upcoming(self, client_id: int | None) -> list[Appointment]:
-        """The client's appointments that have not started yet and still stand."""
-        if client_id is None:
-            return []
-        return self.booking.list(client_id=client_id, start=self.now(), statuses=("pending", "confirmed"))
-
-    def join_waitlist(self, *, client_id: int, service_id: int, provider_id: int | None, start: datetime,
-                      end: datetime, channel: str) -> WaitlistEntry:
-        with UnitOfWork(self.session_factory, write=True) as uow:
-            entry = waitlist.join(uow.session, client_id=client_id, service_id=service_id,
-                                  provider_id=provider_id, start=start, end=end, channel=channel)
-            uow.commit()
-            return entry
-
-    def waiting(self, client_id: int | None) -> list[WaitlistEntry]:
-        if client_id is None:
-            return []
-        with UnitOfWork(self.session_factory) as uow:
-            return waitlist.waiting_for(uow.session, client_id, self.now())
 
 
 def _read_catalogue(s: Session) -> Catalogue:

@@ -1,5 +1,9 @@
 """The conversation's state machine: one turn in, the next state and replies out.
 
+As in python-telegram-bot's conversationbot, every handler returns the next state (a constant
+from `state.py`) and `respond` hands it to the assistant, which stores it: no handler sets
+`convo.state`. Handlers read `turn.state`, the state this turn answers.
+
 `respond` first handles a picked option, then what the current state is waiting for, then
 what the message asks for anywhere (help, start over, cancel, my appointments...), and
 last any facts it gave (a service, a provider, a time), which continue a booking.
@@ -18,7 +22,8 @@ from core.conversation import manage_flow as manage
 from core.conversation import reminder_flow as reminders
 from core.conversation import verify_flow
 from core.conversation.state import (
-    ASK_NAME, ASK_SERVICE, ASK_WHEN, CONFIRM_CANCEL, CONFIRMING, IDLE, OFFER_WAITLIST, OFFERING, PICK_APPOINTMENT,
+    ASK_EMAIL, ASK_NAME, ASK_SERVICE, ASK_WHEN, CONFIRM_CANCEL, CONFIRMING, IDLE, OFFER_WAITLIST, PICK_APPOINTMENT,
+    SHOWING_TIMES, State,
 )
 from core.conversation.render import clock
 from core.conversation.turn import Turn
@@ -26,29 +31,47 @@ from core.conversation.turn import Turn
 HELP = ("I can book, move or cancel appointments, show yours, and tell you what's free. Try "
         "\"a haircut with Sam tomorrow after 4\", \"what's free on Saturday?\", \"move my appointment\" "
         "or \"cancel my haircut\". Say \"start over\" at any time.")
+BOOKING = (ASK_SERVICE, ASK_WHEN, SHOWING_TIMES, CONFIRMING)  # where new facts re-plan the booking
+ASKED_YES_NO = (CONFIRMING, CONFIRM_CANCEL, OFFER_WAITLIST)
 NAME = re.compile(r"^(?:(?:my name is|i'?m|i am|it'?s|call me|name'?s)\s+)?([A-Za-zÀ-ÿ' .-]{2,60})$", re.IGNORECASE)
 
 
-def respond(turn: Turn) -> None:
+def respond(turn: Turn) -> State:
+    """One turn: answer what they picked or said, and return the state the conversation is in next."""
     if turn.inbound.choice is not None:
         return on_choice(turn, turn.inbound.choice)
+    for answer in (_verifying, _contact, reminders.letter):  # each None when the message is not for it
+        state = answer(turn)
+        if state is not None:
+            return state
     heard = turn.heard
-    if verify_flow.handle(turn):  # a number or address to send a code to, or the code
-        return None
-    if contact.handle(turn):  # "text me instead", "email me", "no more texts"
-        return None
-    if reminders.letter(turn):
-        return None
     if heard.intent == "restart":
         turn.convo.reset()
-        return turn.menu("OK, let's start again. What would you like to do?")
+        turn.menu("OK, let's start again. What would you like to do?")
+        return IDLE
     if heard.intent == "help":
-        return turn.say(HELP, [("Book an appointment", choices.intent("book")), ("My appointments", choices.intent("list"))])
-    if not waiting_answer(turn):
-        on_intent(turn)
+        turn.say(HELP, [("Book an appointment", choices.intent("book")), ("My appointments", choices.intent("list"))])
+        return turn.state
+    state = waiting_answer(turn)
+    return state if state is not None else on_intent(turn)
 
 
-def on_choice(turn: Turn, value: str) -> None:
+def _verifying(turn: Turn) -> State | None:
+    """A number, an address or a code while a contact is being proven (the booking goes on once it is)."""
+    return verify_flow.answer(turn, book=booking.confirm)
+
+
+def _contact(turn: Turn) -> State | None:
+    """ "Text me instead", "email me", "no more texts", or the address asked for."""
+    if turn.state != ASK_EMAIL:
+        return contact.request(turn)
+    state = contact.take_email(turn)
+    if state is None:  # they moved on (the task forgotten): the rest of this turn answers from IDLE
+        turn.state = IDLE
+    return state
+
+
+def on_choice(turn: Turn, value: str) -> State:
     picked, convo = choices.decode(value), turn.convo
     if picked is None or not _still_valid(turn, picked):
         # A value we never wrote, or an old button from an earlier step: say so rather than act on it.
@@ -56,75 +79,67 @@ def on_choice(turn: Turn, value: str) -> None:
                  else "That option is from an earlier step. Here is where we are:")
         return repeat(turn)
     kind = picked.kind
-    if kind == "intent":
+    if kind == choices.INTENT:
         return start_intent(turn, picked.word)
-    if kind == "remind":
+    if kind == choices.REMIND:
         return reminders.act(turn, picked.word, picked.number)
-    if kind == "rebook":
+    if kind == choices.REBOOK:
         return reminders.rebook(turn, picked.number)
-    if kind == "svc":
+    if kind == choices.SERVICE:
         convo.service_id, convo.intent = picked.number, convo.intent or "book"
         return booking.advance(turn)
-    if kind == "when":
+    if kind == choices.WHEN:
         booking.when_choice(turn, picked.word)
         return booking.offer(turn)
-    if kind == "slot":
+    if kind == choices.SLOT:
         return booking.pick(turn, picked.number)
-    if kind == "appt":
+    if kind == choices.APPOINTMENT:
         return manage.pick_appointment(turn, picked.number)
-    if kind in ("later", "otherday"):
-        return booking.later(turn) if kind == "later" else booking.other_day(turn)
-    if kind in ("yes", "no"):
-        return answer_yes_no(turn, kind == "yes")
-    convo.reset()  # restart
-    return turn.menu("OK. Anything else I can do for you?")
+    if kind in (choices.LATER, choices.OTHER_DAY):
+        return booking.later(turn) if kind == choices.LATER else booking.other_day(turn)
+    if kind in (choices.YES, choices.NO):
+        return answer_yes_no(turn, kind == choices.YES)
+    convo.reset()  # choices.RESTART
+    turn.menu("OK. Anything else I can do for you?")
+    return IDLE
 
 
 def _still_valid(turn: Turn, picked: choices.Picked) -> bool:
     """Whether a well-formed choice fits where the conversation is now (an old button may not)."""
-    state = turn.convo.state
+    state = turn.state
     return {
-        "svc": picked.number in turn.catalogue.services,
-        "when": turn.convo.service_id is not None,
-        "slot": state == OFFERING,
-        "appt": state == PICK_APPOINTMENT,
-        "later": state == OFFERING, "otherday": state == OFFERING,
-        "yes": state in (CONFIRMING, CONFIRM_CANCEL, OFFER_WAITLIST),
-        "no": state in (CONFIRMING, CONFIRM_CANCEL, OFFER_WAITLIST),
+        choices.SERVICE: picked.number in turn.catalogue.services,
+        choices.WHEN: turn.convo.service_id is not None,
+        choices.SLOT: state == SHOWING_TIMES,
+        choices.APPOINTMENT: state == PICK_APPOINTMENT,
+        choices.LATER: state == SHOWING_TIMES, choices.OTHER_DAY: state == SHOWING_TIMES,
+        choices.YES: state in ASKED_YES_NO, choices.NO: state in ASKED_YES_NO,
     }.get(picked.kind, True)
 
 
-def waiting_answer(turn: Turn) -> bool:
-    """Handle what the current state asked for; False when the message is about something else."""
-    convo, heard = turn.convo, turn.heard
-    if heard.number is not None and convo.choices and convo.state != IDLE:
+def waiting_answer(turn: Turn) -> State | None:
+    """Handle what the current state asked for; None when the message is about something else."""
+    convo, heard, state = turn.convo, turn.heard, turn.state
+    if heard.number is not None and convo.choices and state != IDLE:
         index = len(convo.choices) - 1 if heard.number == -1 else heard.number - 1
         if 0 <= index < len(convo.choices):
-            on_choice(turn, convo.choices[index][1])
-            return True
-    if convo.state == ASK_NAME:
+            return on_choice(turn, convo.choices[index][1])
+    if state == ASK_NAME:
         return take_name(turn)
-    if convo.state in (CONFIRMING, CONFIRM_CANCEL, OFFER_WAITLIST) and (heard.yes or heard.no) \
-            and not has_new_facts(turn):
-        if heard.no and heard.later and convo.state == CONFIRMING:
-            convo.state = OFFERING
-            booking.later(turn)
-        else:
-            answer_yes_no(turn, heard.yes and not heard.no)
-        return True
-    if convo.state == OFFERING and not has_new_facts(turn):
+    if state in ASKED_YES_NO and (heard.yes or heard.no) and not has_new_facts(turn):
+        if heard.no and heard.later and state == CONFIRMING:
+            return booking.later(turn)
+        return answer_yes_no(turn, heard.yes and not heard.no)
+    if state == SHOWING_TIMES and not has_new_facts(turn):
         if heard.later or heard.no:
-            booking.later(turn)
-            return True
+            return booking.later(turn)
         if heard.other_day:
-            booking.other_day(turn)
-            return True
-    if convo.state == OFFERING and heard.time is not None and heard.service_id is None:
+            return booking.other_day(turn)
+    if state == SHOWING_TIMES and heard.time is not None and heard.service_id is None:
         index = matching_offer(turn)
         if index is not None:
-            booking.pick(turn, index)
-            return True
-    return False
+            return booking.pick(turn, index)
+    return None
 
 
 def has_new_facts(turn: Turn) -> bool:
@@ -133,7 +148,7 @@ def has_new_facts(turn: Turn) -> bool:
 
 
 def matching_offer(turn: Turn) -> int | None:
-    """ "10:30" or "the 2pm one" while slots are on show picks the offered slot at that clock time."""
+    """ "10:30" or "the 2pm one" while times are on show picks the one shown at that clock time."""
     wanted = turn.heard.time.start
     if turn.heard.time.kind != "instant" or turn.heard.time.grain not in ("minute", "hour") or wanted is None:
         return None
@@ -143,39 +158,33 @@ def matching_offer(turn: Turn) -> int | None:
     return None
 
 
-def answer_yes_no(turn: Turn, yes: bool) -> None:
-    state = turn.convo.state
+def answer_yes_no(turn: Turn, yes: bool) -> State:
+    """Yes or no to the question of a state in ASKED_YES_NO."""
+    state = turn.state
     if state == CONFIRMING:
         return booking.confirm(turn) if yes else booking.offer(turn, intro="No problem. Here are other times:")
-    if state == CONFIRM_CANCEL:
-        if yes:
-            return manage.confirm_cancel(turn)
-        turn.convo.reset()
-        return turn.menu("OK, I've kept it. Anything else?")
-    if state == OFFER_WAITLIST:
-        if yes:
-            return manage.join_waitlist(turn)
-        turn.convo.reset()
-        return turn.menu("OK. Anything else I can do?")
+    if yes:
+        return manage.confirm_cancel(turn) if state == CONFIRM_CANCEL else manage.join_waitlist(turn)
+    turn.convo.reset()
+    turn.menu("OK, I've kept it. Anything else?" if state == CONFIRM_CANCEL else "OK. Anything else I can do?")
+    return IDLE
 
 
-def take_name(turn: Turn) -> bool:
+def take_name(turn: Turn) -> State:
     match = NAME.match(turn.heard.text.strip())
     if not match or turn.heard.intent or turn.heard.number is not None:
         turn.say("Sorry, what name should I put the booking under? (Just your name, like \"Ana Souza\".)")
-        return True
+        return ASK_NAME
     name = match[1].strip().title() if match[1].islower() else match[1].strip()
     if turn.client.id is not None:
         turn.desk.set_name(turn.client.id, name)
     # A newcomer is made a client with this name only once the booking goes ahead (`Turn.enrolled`).
     turn.client = dataclasses.replace(turn.client, name=name)
-    turn.convo.state = CONFIRMING
-    booking.confirm(turn)
-    return True
+    return booking.confirm(turn)
 
 
-def on_intent(turn: Turn) -> None:
-    heard, convo = turn.heard, turn.convo
+def on_intent(turn: Turn) -> State:
+    heard = turn.heard
     intent = heard.intent
     if intent in ("cancel", "reschedule", "list"):
         return start_intent(turn, intent)
@@ -184,61 +193,74 @@ def on_intent(turn: Turn) -> None:
         return manage.join_waitlist(turn)
     if intent in ("greet", "thanks") and not has_new_facts(turn):
         return small_talk(turn, intent)
-    if intent in ("book", "browse") or has_new_facts(turn) or convo.state in (ASK_SERVICE, ASK_WHEN, OFFERING, CONFIRMING):
-        if intent in ("book", "browse") and convo.state == IDLE:
-            convo.intent = "book"
-        convo.intent = convo.intent or "book"
-        before = (convo.service_id, convo.provider_id, convo.window_start)
-        booking.take_facts(turn)
-        if convo.state in (ASK_SERVICE, ASK_WHEN, OFFERING, CONFIRMING) and intent is None \
-                and before == (convo.service_id, convo.provider_id, convo.window_start):
-            return not_understood(turn)
-        return booking.advance(turn)
-    if turn.heard.yes or turn.heard.no:
-        return turn.menu("Anything else I can help with?")
+    if intent in ("book", "browse") or has_new_facts(turn) or turn.state in BOOKING:
+        return go_on_booking(turn, intent)
+    if heard.yes or heard.no:
+        turn.menu("Anything else I can help with?")
+        return turn.state
     return not_understood(turn)
 
 
-def small_talk(turn: Turn, intent: str) -> None:
+def go_on_booking(turn: Turn, intent: str | None) -> State:
+    """Take the facts the message gave and ask for what is still missing, or show times."""
+    convo = turn.convo
+    if intent in ("book", "browse") and turn.state == IDLE:
+        convo.intent = "book"
+    convo.intent = convo.intent or "book"
+    before = (convo.service_id, convo.provider_id, convo.window_start)
+    booking.take_facts(turn)
+    if turn.state in BOOKING and intent is None and before == (convo.service_id, convo.provider_id,
+                                                                convo.window_start):
+        return not_understood(turn)
+    return booking.advance(turn)
+
+
+def small_talk(turn: Turn, intent: str) -> State:
     if intent == "thanks":
-        return turn.say("You're welcome! Anything else, just ask.")
+        turn.say("You're welcome! Anything else, just ask.")
+        return turn.state
     name = f" {turn.client.name.split()[0]}" if turn.client.name else ""
     greeting = f"Hi{name}! I'm the booking assistant for {turn.catalogue.business_name}."
-    if turn.convo.state == IDLE:
-        return turn.menu(greeting + " What can I do for you?")
+    if turn.state == IDLE:
+        turn.menu(greeting + " What can I do for you?")
+        return IDLE
     turn.say(greeting + " Where were we:")
-    repeat(turn)
+    return repeat(turn)
 
 
-def start_intent(turn: Turn, intent: str) -> None:
+def start_intent(turn: Turn, intent: str) -> State:
     if intent == "list":
         return manage.list_appointments(turn)
     if intent in ("cancel", "reschedule"):
         return manage.start(turn, intent)
     if intent == "help":
-        return turn.say(HELP)
+        turn.say(HELP)
+        return turn.state
     turn.convo.reset()
     turn.convo.intent = "book"
     booking.take_facts(turn)
-    booking.advance(turn)
+    return booking.advance(turn)
 
 
-def not_understood(turn: Turn) -> None:
-    if turn.convo.state == IDLE:
-        return turn.menu("Sorry, I didn't catch that. " + HELP)
+def not_understood(turn: Turn) -> State:
+    if turn.state == IDLE:
+        turn.menu("Sorry, I didn't catch that. " + HELP)
+        return IDLE
     turn.say("Sorry, I didn't catch that.")
-    repeat(turn)
+    return repeat(turn)
 
 
-def repeat(turn: Turn) -> None:
+def repeat(turn: Turn) -> State:
     """Ask again whatever the current state is waiting for."""
-    convo = turn.convo
-    if convo.state in (OFFERING, CONFIRMING) and convo.window_start:
+    convo, state = turn.convo, turn.state
+    if state in (SHOWING_TIMES, CONFIRMING) and convo.window_start:
         return booking.offer(turn)
-    if convo.state in (ASK_SERVICE, ASK_WHEN):
+    if state in (ASK_SERVICE, ASK_WHEN):
         return booking.advance(turn)
-    if convo.state == PICK_APPOINTMENT:
+    if state == PICK_APPOINTMENT:
         return manage.start(turn, convo.intent)
     if convo.choices:
-        return turn.say("Please pick one of these:", [tuple(c) for c in convo.choices])
-    turn.menu("What would you like to do?")
+        turn.say("Please pick one of these:", [tuple(c) for c in convo.choices])
+    else:
+        turn.menu("What would you like to do?")
+    return state

@@ -1,10 +1,66 @@
-"""What the conversation needs from outside that the composition root provides: quotas and one-time codes.
+"""What the conversation needs from outside: the booking core, quotas and one-time codes.
 
-Both are optional: without them nothing is capped and no contact can be verified.
+`Bookings` is the only way a handler reaches the booking core; the Desk provides it
+(`core.conversation.bookings.CoreBookings`). Quotas and codes are provided by the composition
+root and optional: without them nothing is capped and no contact can be verified.
 """
 from __future__ import annotations
 
-from typing import Protocol
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from core.booking.slots import OfferedSlot
+    from core.db.models import Appointment, WaitlistEntry
+
+
+class Bookings(Protocol):
+    """The booking core as the conversation uses it.
+
+    Refusals are the booking core's typed errors (`core.booking.errors`): `SlotTaken` when
+    someone else got there first, `TooManyHolds`, `BookingLimitReached`, `NotFound`, and
+    `BookingError` for the rest; the handlers turn them into replies."""
+
+    def find_slots(self, *, service_id: int, provider_id: int | None, first_day: date, last_day: date,
+                   holder: str, moving: int | None = None) -> list[OfferedSlot]:
+        """Free times for the service between two days (inclusive), with one provider or anyone who offers it.
+
+        Times `holder` holds stay visible to it; `moving` is the appointment being moved, whose own
+        time does not count as taken."""
+
+    def hold(self, *, service_id: int, provider_id: int, start: datetime, holder: str, origin: str | None) -> None:
+        """Keep a time for `holder` while they confirm (a short-lived hold, not a booking).
+
+        `origin` (a web visitor's address) caps how many times one connection may hold at once."""
+
+    def release_hold(self, holder: str) -> None:
+        """Let others have whatever time `holder` was keeping."""
+
+    def book(self, *, service_id: int, provider_id: int, client_id: int, start: datetime, key: str,
+             channel: str, holder: str) -> Appointment:
+        """Book the time `holder` held for the client; the same `key` twice books once."""
+
+    def move(self, appointment_id: int, *, start: datetime, provider_id: int) -> Appointment:
+        """Move an appointment to another time (and maybe another provider)."""
+
+    def cancel(self, appointment_id: int, *, reason: str) -> Appointment:
+        """Cancel an appointment at the client's request."""
+
+    def confirm(self, appointment_id: int) -> Appointment:
+        """Mark an appointment confirmed by its client (the answer to a reminder)."""
+
+    def appointment(self, appointment_id: int) -> Appointment | None:
+        """One appointment, whatever its status; None when there is no such appointment."""
+
+    def upcoming(self, client_id: int | None) -> list[Appointment]:
+        """The client's appointments that have not started yet and still stand ([] for a newcomer)."""
+
+    def join_waitlist(self, *, client_id: int, service_id: int, provider_id: int | None, start: datetime,
+                      end: datetime, channel: str) -> None:
+        """Put the client on the waiting list for that window (joining twice keeps one entry)."""
+
+    def waiting(self, client_id: int | None) -> list[WaitlistEntry]:
+        """The client's waiting-list entries still open ([] for a newcomer)."""
 
 
 class Refusal(Protocol):

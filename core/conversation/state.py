@@ -1,36 +1,49 @@
 """What the assistant remembers between messages of one conversation.
 
 Kept as JSON in Redis (see `store`), so every field is plain data. States are named
-constants, as in python-telegram-bot's conversationbot; `flow.md` draws them.
+constants, as in python-telegram-bot's conversationbot: every handler returns the next one,
+and the assistant stores it (`Assistant.handle`), nowhere else. `flow.md` draws them.
 """
 from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
 
+State = str  # one of the constants below
+
 IDLE = "idle"
 ASK_SERVICE = "ask_service"            # booking, but which service?
-ASK_WHEN = "ask_when"                  # booking, but when?
-OFFERING = "offering"                  # slots shown, waiting for a pick
-CONFIRMING = "confirming"              # a slot picked and held, waiting for yes/no
+ASK_WHEN = "ask_when"                  # booking (or moving), but when?
+SHOWING_TIMES = "showing_times"        # free times shown, waiting for a pick
+CONFIRMING = "confirming"              # a time picked (and held), waiting for yes/no
 ASK_NAME = "ask_name"                  # about to book, but we don't know their name
+ASK_CONTACT = "ask_contact"            # about to book, waiting for a number or address to send a code to
+ASK_CODE = "ask_code"                  # a code is on its way: waiting for it
 PICK_APPOINTMENT = "pick_appointment"  # which of their appointments to move or cancel
 CONFIRM_CANCEL = "confirm_cancel"      # are you sure you want to cancel?
 OFFER_WAITLIST = "offer_waitlist"      # nothing fits: join the waiting list?
+ASK_EMAIL = "ask_email"                # "email me", and we have no address: waiting for one
+STATES = frozenset({IDLE, ASK_SERVICE, ASK_WHEN, SHOWING_TIMES, CONFIRMING, ASK_NAME, ASK_CONTACT, ASK_CODE,
+                    PICK_APPOINTMENT, CONFIRM_CANCEL, OFFER_WAITLIST, ASK_EMAIL})
+VERIFYING = (ASK_CONTACT, ASK_CODE)    # proving a contact before a booking (`verify_flow`)
+
+# Written by the release before this one; read for one release so live conversations survive a deploy.
+_OLD_STATES = {"offering": SHOWING_TIMES}
+_OLD_FIELDS = {"offer_key": "booking_key"}
 
 
 @dataclass
 class Conversation:
-    state: str = IDLE
+    state: State = IDLE
     intent: str | None = None           # book | reschedule | cancel
     service_id: int | None = None
     provider_id: int | None = None      # None: anyone who offers the service
     window_start: str | None = None     # ISO UTC: where to look for slots
     window_end: str | None = None
     around: str | None = None           # ISO UTC: the time they asked for, if they named one
-    offered: list[dict] = field(default_factory=list)  # [{"start": iso, "provider": id}]
+    offered: list[dict] = field(default_factory=list)  # the times on show: [{"start": iso, "provider": id}]
     picked: dict | None = None
-    offer_key: str | None = None        # idempotency key of the booking being confirmed
+    booking_key: str | None = None      # idempotency key of the booking being confirmed
     appointment_id: int | None = None   # the appointment being moved or cancelled
     choices: list[list[str]] = field(default_factory=list)  # last [label, value] pairs shown
     reminded: int | None = None         # the appointment the latest reminder was about ("C", "X", "R" answer it)
@@ -44,10 +57,18 @@ class Conversation:
         if not raw:
             return cls()
         data = json.loads(raw)
+        for old, new in _OLD_FIELDS.items():
+            if old in data:
+                data.setdefault(new, data[old])
+        data["state"] = _OLD_STATES.get(data.get("state"), data.get("state"))
+        if data["state"] not in STATES:  # a state this release does not know: start afresh
+            data["state"] = IDLE
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
         return cls(**known)
 
     def reset(self) -> None:
-        """Forget the task at hand (not who they are, nor the latest reminder they may still answer)."""
-        fresh = Conversation(reminded=self.reminded)
+        """Forget the task at hand (not who they are, nor the latest reminder they may still answer).
+
+        The state is left alone: the handler that forgets returns the next state, usually IDLE."""
+        fresh = Conversation(state=self.state, reminded=self.reminded)
         self.__dict__.update(fresh.__dict__)

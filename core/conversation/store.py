@@ -11,6 +11,7 @@ from typing import Iterator
 
 from redis import Redis
 
+from core.conversation.errors import ConversationBusy
 from core.conversation.state import Conversation
 
 STATE_TTL = 24 * 3600      # a conversation idle this long starts afresh
@@ -41,10 +42,11 @@ class ConversationStore:
 
     @contextmanager
     def locked(self, channel: str, sender: str) -> Iterator[None]:
+        """Hold this person's conversation for one turn; `ConversationBusy` when an earlier turn keeps it."""
         lock = self.redis.lock(self._key("lock", channel, sender), timeout=LOCK_TIMEOUT,
                                blocking_timeout=LOCK_WAIT, sleep=0.02)
         if not lock.acquire():
-            raise TimeoutError("this conversation is busy with an earlier message")
+            raise ConversationBusy()
         try:
             yield
         finally:

@@ -1,4 +1,4 @@
-"""One turn of the conversation: who is talking, what they said, and what we say back."""
+"""One turn of the conversation: who is talking, what they said, the state it found, and what we say back."""
 from __future__ import annotations
 
 import hashlib
@@ -9,7 +9,8 @@ from core.conversation import choices
 from core.conversation.desk import Catalogue, Client, Desk
 from core.conversation.messages import Choice, Inbound, Reply
 from core.conversation.nlu import Understanding
-from core.conversation.state import Conversation
+from core.conversation.ports import Bookings
+from core.conversation.state import Conversation, State
 
 MENU = (("Book an appointment", choices.intent("book")), ("My appointments", choices.intent("list")),
         ("Move one", choices.intent("reschedule")), ("Cancel one", choices.intent("cancel")))
@@ -17,14 +18,23 @@ MENU = (("Book an appointment", choices.intent("book")), ("My appointments", cho
 
 @dataclass
 class Turn:
+    """What a handler is given. Handlers read `state` (the state this turn answers) and return the
+    next one; `convo.state` is written once, by the assistant, with what `flow.respond` returned."""
+
     desk: Desk
     client: Client
     convo: Conversation
     inbound: Inbound
     now: datetime
     catalogue: Catalogue
+    state: State
     heard: Understanding | None = None  # None when they picked an option
     replies: list[Reply] = field(default_factory=list)
+
+    @property
+    def bookings(self) -> Bookings:
+        """The booking core, through its port: find, hold, book, move, cancel, confirm..."""
+        return self.desk.bookings
 
     def say(self, text: str, choices: list[tuple[str, str]] | tuple = ()) -> None:
         """Add a reply; the choices of the last reply are what a bare "2" picks from."""

@@ -1,0 +1,73 @@
+"""The `Bookings` port (see `ports.py`) over the booking core: commands in, appointments out."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from core.booking import errors, waitlist
+from core.booking.commands import Book, Cancel, FindSlots, HoldSlot, Reschedule, SetStatus
+from core.booking.service import BookingService
+from core.booking.slots import OfferedSlot
+from core.db.models import Appointment, WaitlistEntry
+from core.db.session import UnitOfWork
+
+STANDING = ("pending", "confirmed")
+
+
+class CoreBookings:
+    """What a chat may do with bookings, as the booking core's commands; the Desk hands it out."""
+
+    def __init__(self, booking: BookingService, session_factory: sessionmaker[Session]):
+        self._booking = booking
+        self._session_factory = session_factory
+
+    def find_slots(self, *, service_id: int, provider_id: int | None, first_day: date, last_day: date,
+                   holder: str, moving: int | None = None) -> list[OfferedSlot]:
+        return self._booking.find_slots(FindSlots(service_id, first_day, last_day, provider_id, holder=holder,
+                                                  exclude_appointment_id=moving))
+
+    def hold(self, *, service_id: int, provider_id: int, start: datetime, holder: str, origin: str | None) -> None:
+        self._booking.hold(HoldSlot(service_id, provider_id, holder, start, origin=origin))
+
+    def release_hold(self, holder: str) -> None:
+        self._booking.release_hold(holder)
+
+    def book(self, *, service_id: int, provider_id: int, client_id: int, start: datetime, key: str,
+             channel: str, holder: str) -> Appointment:
+        appointment, _made = self._booking.book(Book(service_id, provider_id, client_id, start, idempotency_key=key,
+                                                     channel=channel, holder=holder))
+        return appointment
+
+    def move(self, appointment_id: int, *, start: datetime, provider_id: int) -> Appointment:
+        return self._booking.reschedule(Reschedule(appointment_id, start, provider_id))
+
+    def cancel(self, appointment_id: int, *, reason: str) -> Appointment:
+        return self._booking.cancel(Cancel(appointment_id, reason=reason))
+
+    def confirm(self, appointment_id: int) -> Appointment:
+        return self._booking.set_status(SetStatus(appointment_id, "confirmed", actor="client"))
+
+    def appointment(self, appointment_id: int) -> Appointment | None:
+        try:
+            return self._booking.get(appointment_id)
+        except errors.NotFound:
+            return None
+
+    def upcoming(self, client_id: int | None) -> list[Appointment]:
+        if client_id is None:
+            return []
+        return self._booking.list(client_id=client_id, start=self._booking.clock(), statuses=STANDING)
+
+    def join_waitlist(self, *, client_id: int, service_id: int, provider_id: int | None, start: datetime,
+                      end: datetime, channel: str) -> None:
+        with UnitOfWork(self._session_factory, write=True) as uow:
+            waitlist.join(uow.session, client_id=client_id, service_id=service_id, provider_id=provider_id,
+                          start=start, end=end, channel=channel)
+            uow.commit()
+
+    def waiting(self, client_id: int | None) -> list[WaitlistEntry]:
+        if client_id is None:
+            return []
+        with UnitOfWork(self._session_factory) as uow:
+            return waitlist.waiting_for(uow.session, client_id, self._booking.clock())
