@@ -11,7 +11,7 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 from fastapi.responses import HTMLResponse
 
-from core.notifications import contacts
+from core.booking import clients
 from core.notifications.links import BadLink
 from slotline.channels import build_links
 from webhooks import pages
@@ -38,7 +38,7 @@ def unsubscribe(token: str, container: ContainerDep, setup: SetupDep) -> HTMLRes
     address = _address(container, token)
     if address is None:
         return _bad_link()
-    contacts.set_opt_out(container.session_factory, contacts.EMAIL, address, True)
+    clients.opt_out(container.session_factory, clients.EMAIL, address)
     return pages.render(setup.business_name(), [f"We won't email {address} any more."], heading="Unsubscribed")
 
 

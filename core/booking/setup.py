@@ -15,13 +15,11 @@ from decimal import Decimal
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.booking import catalog, errors, views
+from core.booking import catalog, clients, errors, schedules, views
 from core.booking.catalog import Window
-from core.booking.schedules import get_business
 from core.booking.views import ProviderView, ResourceView, ServiceView, UserView, WeeklyHoursView
 from core.db.models import User
 from core.db.session import UnitOfWork
-from core.notifications import contacts
 
 CLASH = ("that clashes with an existing record: a name, email, phone or Slack user id that must be "
          "unique is already in use")
@@ -41,8 +39,7 @@ class BusinessSetup:
 
     def business_name(self) -> str:
         """The business's name (the default one until a business is loaded)."""
-        with self._read() as s:
-            return get_business(s).name
+        return schedules.business_name(self.session_factory)
 
     def user(self, user_id: int) -> UserView:
         """One user, or NotFound."""
@@ -105,7 +102,7 @@ class BusinessSetup:
             user = s.get(User, user_id)
             if user is None:
                 raise errors.NotFound(f"user {user_id} not found")
-            contacts.update_details(s, user, changes)
+            clients.update_details(s, user, changes)
             return UserView.of(user)
 
     def create_resource(self, *, name: str, kind: str = "room") -> ResourceView:
