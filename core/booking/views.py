@@ -122,6 +122,7 @@ class AppointmentView(Protocol):
 
 
 def user(s: Session, user_id: int) -> UserView:
+    """One user, or NotFound."""
     found = s.get(User, user_id)
     if found is None:
         raise errors.NotFound(f"user {user_id} not found")
@@ -129,10 +130,12 @@ def user(s: Session, user_id: int) -> UserView:
 
 
 def resources(s: Session) -> list[ResourceView]:
+    """Every resource, by id."""
     return [ResourceView.of(r) for r in s.scalars(select(Resource).order_by(Resource.id))]
 
 
 def active_services(s: Session) -> list[ServiceView]:
+    """The services that can be booked, by id."""
     query = select(Service).where(Service.active.is_(True)).order_by(Service.id)
     return [ServiceView.of(service) for service in s.scalars(query)]
 
@@ -146,12 +149,14 @@ def service(s: Session, service_id: int) -> ServiceView:
 
 
 def active_providers(s: Session) -> list[ProviderView]:
+    """The active providers, by id, with their hours (read for all of them at once)."""
     found = list(s.scalars(select(Provider).where(Provider.active.is_(True)).order_by(Provider.id)))
     weekly = weekly_hours(s, [p.id for p in found])
     return [ProviderView.of(p, weekly[p.id]) for p in found]
 
 
 def active_provider(s: Session, provider_id: int) -> ProviderView:
+    """One active provider with their hours; an unknown or retired one is NotFound."""
     found = s.get(Provider, provider_id)
     if found is None or not found.active:
         raise errors.NotFound(f"provider {provider_id} not found")
