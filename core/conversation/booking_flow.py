@@ -94,7 +94,7 @@ def advance(turn: Turn) -> State:
         turn.say(f"When would you like your {turn.service_name(convo.service_id)}? You can say things like "
                  f"\"tomorrow after 4\" or \"Saturday morning\".", WHEN_CHOICES)
         return ASK_WHEN
-    return offer(turn)
+    return show_times(turn)
 
 
 def ask_service(turn: Turn) -> State:
@@ -104,7 +104,7 @@ def ask_service(turn: Turn) -> State:
     return ASK_SERVICE
 
 
-def offer(turn: Turn, *, intro: str | None = None) -> State:
+def show_times(turn: Turn, *, intro: str | None = None) -> State:
     """Show up to five free times in the window (nearest to the asked time first), or what comes after."""
     convo = turn.convo
     start, end = datetime.fromisoformat(convo.window_start), datetime.fromisoformat(convo.window_end)
@@ -123,7 +123,7 @@ def offer(turn: Turn, *, intro: str | None = None) -> State:
     elif around is not None and intro is None and all(s.start != around for s in slots):
         intro = (f"{render.clock(around, turn.zone)} isn't free, sorry. The nearest free times "
                  f"{render.day_label(around, turn.zone, turn.now)} are ({render.zone_label(turn.zone)}):")
-    return show(turn, slots, intro)
+    return _show(turn, slots, intro)
 
 
 def search(turn: Turn, start: datetime, end: datetime, around: datetime | None) -> list[OfferedSlot]:
@@ -144,7 +144,8 @@ def search(turn: Turn, start: datetime, end: datetime, around: datetime | None) 
     return inside[:PAGE]
 
 
-def show(turn: Turn, slots: list[OfferedSlot], intro: str | None) -> State:
+def _show(turn: Turn, slots: list[OfferedSlot], intro: str | None) -> State:
+    """The times as options to pick, kept in the conversation (a pick names one by its place)."""
     convo = turn.convo
     convo.offered = [{"start": s.start.isoformat(), "provider": s.provider_id} for s in slots]
     days = {s.start.astimezone(ZoneInfo(turn.zone)).date() for s in slots}
@@ -167,7 +168,7 @@ def later(turn: Turn) -> State:
     end = datetime.fromisoformat(convo.window_end)
     if not search(turn, datetime.fromisoformat(convo.window_start), end, None):
         convo.window_end = (end + LOOK_AHEAD).isoformat()
-    return offer(turn)
+    return show_times(turn)
 
 
 def other_day(turn: Turn) -> State:
@@ -195,7 +196,7 @@ def pick(turn: Turn, index: int) -> State:
                      "your connection at once. Please finish those bookings (or wait a few minutes) and try again.")
             return SHOWING_TIMES
         except errors.BookingError:
-            return offer(turn, intro="Sorry, someone else has just taken that time. Here is what's free now:")
+            return show_times(turn, intro="Sorry, someone else has just taken that time. Here is what's free now:")
     convo.picked, convo.booking_key = chosen, uuid.uuid4().hex
     moving = convo.intent == "reschedule"
     turn.say(summary(turn, start, chosen["provider"]) + (" Shall I move it?" if moving else " Shall I book it?"),
@@ -233,13 +234,13 @@ def confirm(turn: Turn) -> State:
                                       client_id=turn.enrolled().id, start=start, key=convo.booking_key,
                                       channel=turn.inbound.channel, holder=turn.holder)
     except errors.SlotTaken:
-        return offer(turn, intro="Sorry, someone else booked that time a moment ago. Here is what's free now:")
+        return show_times(turn, intro="Sorry, someone else booked that time a moment ago. Here is what's free now:")
     except errors.BookingLimitReached as exc:
         convo.reset()
         turn.say(f"Sorry, I can't book that: {exc}.", [("My appointments", choices.intent("list"))])
         return IDLE
     except errors.BookingError as exc:
-        return offer(turn, intro=f"Sorry, I couldn't do that: {exc}. Here is what's free now:")
+        return show_times(turn, intro=f"Sorry, I couldn't do that: {exc}. Here is what's free now:")
     done = (f"Done: your {turn.service_name(appt.service_id)} is moved to" if moving
             else f"Booked! {turn.service_name(appt.service_id)} with {turn.provider_name(appt.provider_id)},")
     when = render.when(appt.start_at, turn.zone, turn.now)

@@ -19,6 +19,7 @@ from core.conversation import booking_flow as booking
 from core.conversation import contact_flow as contact
 from core.conversation import choices
 from core.conversation import manage_flow as manage
+from core.conversation import questions
 from core.conversation import reminder_flow as reminders
 from core.conversation import verify_flow
 from core.conversation.state import (
@@ -52,6 +53,9 @@ def respond(turn: Turn) -> State:
     if heard.intent == "help":
         turn.say(HELP, [("Book an appointment", choices.intent("book")), ("My appointments", choices.intent("list"))])
         return turn.state
+    state = questions.answer(turn)  # prices, hours, who works when...: answered, and the booking goes on
+    if state is not None:
+        return state
     state = waiting_answer(turn)
     return state if state is not None else on_intent(turn)
 
@@ -90,7 +94,7 @@ def on_choice(turn: Turn, value: str) -> State:
         return booking.advance(turn)
     if kind == choices.WHEN:
         booking.when_choice(turn, picked.word)
-        return booking.offer(turn)
+        return booking.show_times(turn)
     if kind == choices.SLOT:
         return booking.pick(turn, picked.number)
     if kind == choices.APPOINTMENT:
@@ -136,7 +140,7 @@ def waiting_answer(turn: Turn) -> State | None:
         if heard.other_day:
             return booking.other_day(turn)
     if state == SHOWING_TIMES and heard.time is not None and heard.service_id is None:
-        index = matching_offer(turn)
+        index = matching_time(turn)
         if index is not None:
             return booking.pick(turn, index)
     return None
@@ -147,7 +151,7 @@ def has_new_facts(turn: Turn) -> bool:
     return heard.time is not None or heard.service_id is not None or heard.provider_id is not None or heard.anyone
 
 
-def matching_offer(turn: Turn) -> int | None:
+def matching_time(turn: Turn) -> int | None:
     """ "10:30" or "the 2pm one" while times are on show picks the one shown at that clock time."""
     wanted = turn.heard.time.start
     if turn.heard.time.kind != "instant" or turn.heard.time.grain not in ("minute", "hour") or wanted is None:
@@ -162,7 +166,7 @@ def answer_yes_no(turn: Turn, yes: bool) -> State:
     """Yes or no to the question of a state in ASKED_YES_NO."""
     state = turn.state
     if state == CONFIRMING:
-        return booking.confirm(turn) if yes else booking.offer(turn, intro="No problem. Here are other times:")
+        return booking.confirm(turn) if yes else booking.show_times(turn, intro="No problem. Here are other times:")
     if yes:
         return manage.confirm_cancel(turn) if state == CONFIRM_CANCEL else manage.join_waitlist(turn)
     turn.convo.reset()
@@ -254,7 +258,7 @@ def repeat(turn: Turn) -> State:
     """Ask again whatever the current state is waiting for."""
     convo, state = turn.convo, turn.state
     if state in (SHOWING_TIMES, CONFIRMING) and convo.window_start:
-        return booking.offer(turn)
+        return booking.show_times(turn)
     if state in (ASK_SERVICE, ASK_WHEN):
         return booking.advance(turn)
     if state == PICK_APPOINTMENT:

@@ -94,7 +94,7 @@ def chosen(turn: Turn, appt: Appointment) -> State:
     convo.service_id, convo.provider_id = appt.service_id, appt.provider_id
     if turn.heard is not None and turn.heard.time is not None:
         booking_flow.set_window(turn, turn.heard.time)
-        return booking_flow.offer(turn)
+        return booking_flow.show_times(turn)
     turn.say(f"When would you like to move your {describe(turn, appt)} to?", booking_flow.WHEN_CHOICES)
     return ASK_WHEN
 

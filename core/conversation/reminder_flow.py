@@ -49,8 +49,9 @@ def act(turn: Turn, action: str, appointment_id: int) -> State:
         return manage_flow.chosen(turn, appt)
     convo.intent, convo.service_id, convo.provider_id = "reschedule", appt.service_id, appt.provider_id
     booking_flow.when_choice(turn, "soonest")
-    return booking_flow.offer(turn, intro=f"The nearest free times to move your {manage_flow.describe(turn, appt)} "
-                                          f"to ({render.zone_label(turn.zone)}):")
+    intro = (f"The nearest free times to move your {manage_flow.describe(turn, appt)} to "
+             f"({render.zone_label(turn.zone)}):")
+    return booking_flow.show_times(turn, intro=intro)
 
 
 def rebook(turn: Turn, appointment_id: int) -> State:
@@ -65,4 +66,4 @@ def rebook(turn: Turn, appointment_id: int) -> State:
     offers = turn.catalogue.offers.get(before.service_id, set())
     convo.provider_id = before.provider_id if before.provider_id in offers else None
     booking_flow.when_choice(turn, "soonest")
-    return booking_flow.offer(turn)
+    return booking_flow.show_times(turn)
