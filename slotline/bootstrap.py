@@ -146,7 +146,7 @@ def _agenda_poster(booking: BookingService, session_factory: sessionmaker[Sessio
     slack = outbox.senders.get("slack")
     if slack is None:
         return None
-    from bots.slack.provider_desk import ProviderDesk
+    from core.booking.provider_day import ProviderDay
     from bots.slack.sender import SlackAgendaPoster
 
-    return SlackAgendaPoster(slack, ProviderDesk(booking, session_factory, outbox))
+    return SlackAgendaPoster(slack, ProviderDay(booking, session_factory, outbox, clock=booking.clock))

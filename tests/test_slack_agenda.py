@@ -10,7 +10,10 @@ from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
+from rq import Queue, SimpleWorker
 from sqlalchemy import delete
+
+import worker
 
 from core.booking import catalog
 from core.booking.commands import Book
@@ -117,14 +120,39 @@ def test_cancel_with_a_reason_frees_the_slot_and_tells_the_client(slack, slack_a
     modal = slack_api.wait_for("views.open")
     assert modal.params["view"]["callback_id"] == "slotline_cancel"
     slack.submit(SAM, modal, {"reason": "I'm unwell today"})
+    slack_api.wait_for("response_url", containing="Client 0 · _cancelled_")
+    slack_api.wait_for("response_url", containing="I'll tell Client 0 on Slack.")
+    work(slack_container)  # the client is told as for any cancellation by the business
     told = slack_api.wait_for("chat.postMessage", containing="has had to cancel")
     assert told.params["channel"] == "D0CLIENT1" and "Reason: I'm unwell today." in told.params["text"]
-    slack_api.wait_for("response_url", containing="Client 0 · _cancelled_")
-    slack_api.wait_for("response_url", containing="I told Client 0 on Slack.")
+    assert told.params["text"].startswith("Sorry, Test salon has had to cancel your Haircut with Sam, today")
     row = appointments(session_factory, id=day.morning.id)[0]
     assert (row.status, row.cancellation_reason) == ("cancelled", "I'm unwell today")
     again = day.book(salon.clients[2], 10)  # the slot is free again
     assert again.start_at == row.start_at and again.status == "confirmed"
+
+
+def test_cancel_for_a_client_slotline_cannot_reach_says_how_to_reach_them(slack, slack_api, day, session_factory,
+                                                                          salon):
+    with UnitOfWork(session_factory, write=True) as uow:
+        uow.session.execute(delete(ChannelIdentity).where(ChannelIdentity.user_id == salon.clients[1]))
+        uow.session.get(User, salon.clients[1]).email = None
+        uow.session.get(User, salon.clients[1]).phone = "+442079460958"
+        uow.commit()
+    slack.click(SAM, agenda(slack, slack_api), "Cancel", value=day.afternoon.id)
+    slack.submit(SAM, slack_api.wait_for("views.open"), {"reason": "I'm unwell today"})
+    refused = slack_api.wait_for("response_url", containing="I couldn't tell Client 1")
+    assert "you can reach them at +442079460958" in refused.text
+    assert appointments(session_factory, id=day.afternoon.id)[0].status == "cancelled"
+
+
+def work(container) -> None:
+    """Run the jobs the worker would (an event's notices), in this process, until none is left."""
+    worker.install(container)
+    try:
+        SimpleWorker([Queue(worker.QUEUE, connection=container.redis)], connection=container.redis).work(burst=True)
+    finally:
+        worker.install(None)
 
 
 def test_another_providers_appointment_cannot_be_touched(slack, slack_api, day, session_factory, salon):

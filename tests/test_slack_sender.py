@@ -16,7 +16,7 @@ from websockets.asyncio.server import serve
 
 import bots.slack
 from bots.slack import SlackSender, socket_mode_handler
-from bots.slack.provider_desk import ProviderDesk
+from core.booking.provider_day import ProviderDay
 from bots.slack.provider_listeners import link_providers_by_email
 from core.conversation.messages import Choice, Reply
 from core.db.models import Provider
@@ -84,7 +84,8 @@ def test_the_email_sweep_links_providers_to_their_slack_users(slack_container, s
         uow.session.get(Provider, salon.alex).email = "alex@salon.example"
         uow.commit()
     slack_api.add_user("U0SAM", name="Sam Smith", email="SAM@salon.example")
-    desk = ProviderDesk(slack_container.booking, session_factory, Outbox(session_factory, {}))
+    desk = ProviderDay(slack_container.booking, session_factory, Outbox(session_factory, {}),
+                       clock=slack_container.clock)
     from bots.slack.app import create_slack_app
     linked = asyncio.run(link_providers_by_email(create_slack_app(slack_container).client, desk))
     assert linked == 1

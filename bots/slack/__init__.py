@@ -3,7 +3,8 @@
 - Clients book by direct message with the same conversation as every channel
   (`conversation`, rendered by `messages`).
 - Providers get `/agenda [day]`, `/block <time>`, the App Home and buttons on each
-  appointment (`provider_listeners`, `agenda_views`, over `provider_desk`).
+  appointment (`provider_listeners`, `agenda_views`, `provider_replies`), over the core's
+  `core.booking.provider_day`.
 - `SlackSender` is the outbound `Sender` for the `Outbox` (reminders, notices).
 """
 from bots.slack.app import SlackNotConfigured, create_slack_app

@@ -11,7 +11,7 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from bots.slack.messages import escape
-from bots.slack.provider_desk import Agenda, AgendaItem
+from core.booking.provider_day import Agenda, AgendaItem
 from core.conversation.render import clock, day_label, zone_label
 
 MARK_ACTIONS = {"agenda_completed": "completed", "agenda_no_show": "no_show"}

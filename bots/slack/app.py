@@ -18,7 +18,7 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetry
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bots.slack import conversation, messages, provider_listeners
-from bots.slack.provider_desk import ProviderDesk
+from core.booking.provider_day import ProviderDay
 from bots.slack.sender import SlackSender
 from bots.slack.verification import bolt_request_verified
 from core.notifications.sender import Outbox, Sender
@@ -44,7 +44,8 @@ def create_slack_app(container: Container, *, senders: dict[str, Sender] | None 
     app = AsyncApp(client=client, signing_secret=settings.slack_signing_secret or "", name="slotline")
     outbox = Outbox(container.session_factory, {"slack": SlackSender.from_settings(settings), **(senders or {})})
     conversation.register(app, container.assistant)
-    provider_listeners.register(app, ProviderDesk(container.booking, container.session_factory, outbox))
+    provider_listeners.register(app, ProviderDay(container.booking, container.session_factory, outbox,
+                                                 clock=container.clock))
     app.error(_error_handler(settings.slack_signing_secret))
     return app
 

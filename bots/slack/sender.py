@@ -16,8 +16,8 @@ from datetime import date
 
 from bots.slack.agenda_views import agenda_message
 from bots.slack.messages import CHANNEL, render
-from bots.slack.provider_desk import ProviderDesk
 from config.settings import Settings
+from core.booking.provider_day import ProviderDay
 from core.conversation.messages import Reply
 from core.notifications.sender import Attachment, SendFailed
 
@@ -79,12 +79,12 @@ class SlackSender:
 class SlackAgendaPoster:
     """The daily agenda (`core.notifications.ports.AgendaPoster`): the same blocks and buttons as `/agenda`."""
 
-    def __init__(self, sender: SlackSender, desk: ProviderDesk):
+    def __init__(self, sender: SlackSender, workday: ProviderDay):
         self.sender = sender
-        self.desk = desk
+        self.workday = workday
 
     def post_agenda(self, provider_id: int, slack_user_id: str, day: date) -> str | None:
-        provider = self.desk.by_slack_user(slack_user_id)
+        provider = self.workday.by_slack_user(slack_user_id)
         if provider is None or provider.id != provider_id:
             raise SendFailed(f"Slack user {slack_user_id} is not provider {provider_id} any more", permanent=True)
-        return self.sender.send_blocks(slack_user_id, agenda_message(self.desk.agenda(provider, day)))
+        return self.sender.send_blocks(slack_user_id, agenda_message(self.workday.agenda(provider, day)))

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
 from bots.slack.app import SlackNotConfigured, create_slack_app
-from bots.slack.provider_desk import ProviderDesk
+from core.booking.provider_day import ProviderDay
 from bots.slack.provider_listeners import link_providers_by_email
 from core.notifications.sender import Outbox, Sender
 
@@ -30,7 +30,8 @@ def socket_mode_handler(container: Container, *, senders: dict[str, Sender] | No
 async def serve_socket_mode(container: Container, *, senders: dict[str, Sender] | None = None) -> None:
     """Link providers by email, then take Slack's requests over Socket Mode until cancelled."""
     handler = socket_mode_handler(container, senders=senders)
-    desk = ProviderDesk(container.booking, container.session_factory, Outbox(container.session_factory, {}))
+    desk = ProviderDay(container.booking, container.session_factory, Outbox(container.session_factory, {}),
+                       clock=container.clock)
     linked = await link_providers_by_email(handler.app.client, desk)
     log.info("socket mode: %d provider(s) linked to Slack by email", linked)
     await handler.start_async()

@@ -74,9 +74,9 @@ class Planner:
             yield "confirmation", appt.client_id, ""
         elif kind == "moved" and not (actor == "client" and client_channel == "sms"):
             yield "moved", appt.client_id, ""  # a client who moved it by text was just told so
-        elif kind == "cancelled" and (actor not in ("client", "provider") or client_channel == "email"):
-            # The chat, or the provider's own note, told them already; an emailed invitation is still in
-            # their calendar, though, and only the cancellation's METHOD:CANCEL takes it out.
+        elif kind == "cancelled" and (actor != "client" or client_channel == "email"):
+            # A client who cancelled was told so in the chat; an emailed invitation is still in their
+            # calendar, though, and only the cancellation's METHOD:CANCEL takes it out.
             yield "cancelled", appt.client_id, ""
         elif kind == "status" and extra.get("status") in STATUS_NOTICE:
             yield STATUS_NOTICE[extra["status"]], appt.client_id, ""
