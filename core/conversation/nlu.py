@@ -3,15 +3,23 @@
 Rules, not a model: booking talk is narrow, and rules are predictable, fast and testable.
 Facts are all taken from one message ("a haircut with Sam tomorrow after 4" gives service,
 provider and time at once); the conversation decides which of them it still needs.
+
+The catalogue's names are found first (`matching`) and blanked out before the time grammar
+reads the message, so a digit in a name is never a time ("a check with P1 tomorrow at 3pm").
+A "now" in passing ("I've been coming for years now") is not a time either; only one that
+asks for now ("can I come in now?", "right now") is.
 """
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
-from core.timeparse import TimeValue, find_time
+from core.conversation.asking import question_kind
+from core.conversation.matching import Named, blank, find_names, first_of, typo_match
+from core.timeparse import TimeValue, find_time, impossible
+
+__all__ = ["Named", "Understanding", "pick_number", "understand"]
 
 INTENTS = (  # checked in this order; the first that matches wins
     ("restart", r"\b(start (over|again)|restart|reset|never ?mind|forget (it|that))\b|^/start\b"),
@@ -19,27 +27,29 @@ INTENTS = (  # checked in this order; the first that matches wins
     ("waitlist", r"\bwait(ing)?[ -]?list\b|\blet me know if\b|\bnotify me\b"),
     ("cancel", r"\bcancel|\bcall (it )?off\b|\bcan'?t make it\b|\bcannot make it\b|^/cancel\b"),
     ("reschedule", r"\b(re-?schedule|move|postpone|push (it )?back|change (the |my )?(time|day|date|appointment|booking))\b"),
-    ("list", r"\bmy (appointments?|bookings?)\b|\bwhat (have i|did i) book|\bwhen is my\b|\bupcoming\b|^/mine\b"),
-    ("browse", r"\bwhat'?s? (is )?(free|available|open)\b|\bavailability\b|\bany (free )?(slots|times|openings|space)\b|\bare you (free|open)\b"),
+    ("list", r"\bmy (appointments?|bookings?)\b|\bwhat (have i|did i) book|\bwhen is my\b|\bupcoming\b|^/mine\b"
+             r"|\b(which|what) (appointments?|bookings?)\b.*\b(i|me)\b|\bdo i have (any )?(appointments?|bookings?)\b"),
+    ("browse", r"\bwhat'?s? (is )?(free|available|open)\b|\bavailability\b|\bany (free )?(slots|times|openings|space)\b"
+               r"|\bare you free\b|\b(have|got) you (got )?anything\b|\bdo you have anything\b"
+               r"|\banything (free|available|open|left)\b"),
     ("book", r"\bbook|\bappointment\b|\breserve|\bschedule\b|\bslot\b|^/book\b"),
     ("greet", r"^\s*(hi|hello|hey|hiya|howdy|good (morning|afternoon|evening))\b"),
     ("thanks", r"\b(thanks|thank you|thx|cheers|much appreciated)\b"),
 )
-YES = r"^\s*(yes|yep|yeah|yup|y|sure|ok(ay)?|confirm(ed)?|book it|sounds good|perfect|great|please( do)?|do it|correct|that'?s (right|fine|great)|go ahead)\b"
-NO = r"^\s*(no|nope|nah|n|not (really|that one)|don'?t|wrong)\b"
+_YES_WORDS = (r"yes|yep|yeah|yea|yup|y|sure|ok(ay)?|alright|all right|fine|confirm(ed)?|book it|"
+              r"sounds (good|great|perfect|fine|lovely)|perfect|great|lovely|brilliant|excellent|awesome|cool|"
+              r"please( do)?|do it|go ahead|go for it|correct|absolutely|definitely|of course|"
+              r"that'?s (right|fine|great|perfect|good|lovely)|that (works|suits)|works for me|suits me")
+YES = rf"^\s*(?:(?:{_YES_WORDS})\b|[👍👌✅🙂😊☺🙏💯])"
+NO = r"^\s*(?:(?:no|nope|nah|naw|n|not (really|that one|for me)|don'?t|wrong)\b|[👎❌🙅✖])"
 LATER = r"\b(later|after that|anything later|next (ones?|times?|few)|more (times|options|slots)|more)\b"
 OTHER_DAY = r"\b(other|another|different) (day|date|time)\b|\bnone of (these|those|them)\b"
 ANYONE = r"\b(any ?one|any ?body|whoever|no preference|don'?t mind|doesn'?t matter|any (stylist|provider|of them))\b"
+# "now" is a time only when it asks for now; else ("for years now", "now, can I...") it is left out.
+ASKS_NOW = re.compile(r"^\W*(right |just )?now\b|\bright now\b|\b(in|by|round|over|here|free|available|open) now\b"
+                      r"|\bnow\s*(\?|please\b|if\b|$)")
+NOW = re.compile(r"\bnow\b")
 ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "last": -1}
-WORD = re.compile(r"[a-z0-9']+")
-
-
-@dataclass(frozen=True)
-class Named:
-    """Something with a name and other names for it: a service (synonyms) or a provider."""
-
-    id: int
-    names: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -48,24 +58,39 @@ class Understanding:
     service_id: int | None
     provider_id: int | None
     anyone: bool
-    time: TimeValue | None
+    time: TimeValue | None  # None too when the date or time named cannot be (see `impossible`)
     yes: bool
     no: bool
     later: bool
     other_day: bool
     number: int | None  # "2", "the second one": a pick from the last list
     text: str
+    impossible: str | None = None  # "there is no 30 February": a date or clock time that does not exist
+    question: str | None = None  # what they ask about, not to book: see `asking.KINDS`
+    weekday: int | None = None  # a weekday named as such (ISO, 1 = Monday): "on sundays", "is Alex in on monday?"
 
 
 def understand(text: str, *, services: list[Named], providers: list[Named], now: datetime,
-               tz: tzinfo) -> Understanding:
-    clean = " ".join(text.lower().replace("’", "'").split())
-    found = find_time(text, now=now, tz=tz)
-    time_value, rest = (found[0], _cut(clean, found[1])) if found else (None, clean)
+               tz: tzinfo, resources: list[Named] = ()) -> Understanding:
+    """What one message says: the intent, the catalogue's names, a time, yes/no, a pick, a question."""
+    lowered = _lower(text)
+    clean = " ".join(lowered.split())
+    names = find_names(lowered, {"service": services, "provider": providers, "resource": list(resources)})
+    blanked = blank(lowered, [(f.start, f.end) for f in names])
+    if not ASKS_NOW.search(clean):
+        blanked = NOW.sub("   ", blanked)
+    local_today = now.astimezone(tz).date()
+    cannot_be = impossible(blanked, today=local_today)
+    found = None if cannot_be else find_time(blanked, now=now, tz=tz)
+    rest = blank(blanked, [found[1]]) if found else blanked
+    service_id = _either(first_of(names, "service"), lambda: typo_match(rest, services))
+    provider_id = _either(first_of(names, "provider"), lambda: typo_match(rest, providers))
+    intent = next((name for name, pattern in INTENTS if re.search(pattern, clean)), None)
+    time_value = found[0] if found else None
     return Understanding(
-        intent=next((name for name, pattern in INTENTS if re.search(pattern, clean)), None),
-        service_id=match_named(rest, services),
-        provider_id=match_named(rest, providers, fuzzy_cutoff=0.85),
+        intent=intent,
+        service_id=service_id,
+        provider_id=provider_id,
         anyone=bool(re.search(ANYONE, clean)),
         time=time_value,
         yes=bool(re.search(YES, clean)),
@@ -74,44 +99,45 @@ def understand(text: str, *, services: list[Named], providers: list[Named], now:
         other_day=bool(re.search(OTHER_DAY, clean)),
         number=pick_number(clean),
         text=text.strip(),
+        impossible=cannot_be,
+        question=question_kind(clean, intent=intent, service=service_id is not None,
+                               provider=provider_id is not None, time=time_value is not None),
+        weekday=_weekday(clean, found, blanked),
     )
 
 
-def _cut(text: str, span: tuple[int, int]) -> str:
-    return (text[:span[0]] + " " + text[span[1]:]).strip()
+def _either(found: int | None, otherwise) -> int | None:
+    return found if found is not None else otherwise()
 
 
-def match_named(text: str, items: list[Named], fuzzy_cutoff: float = 0.8) -> int | None:
-    """The item whose name or synonym appears in the text: the longest exact phrase wins, then a close spelling."""
-    words = WORD.findall(text.lower())
-    joined = " " + " ".join(words) + " "
-    best: tuple[int, int] | None = None  # (name length in words, id)
-    for item in items:
-        for name in item.names:
-            name_words = WORD.findall(name.lower())
-            if name_words and f" {' '.join(name_words)} " in joined and (best is None or len(name_words) > best[0]):
-                best = (len(name_words), item.id)
-    if best is not None:
-        return best[1]
-    return _fuzzy(words, items, fuzzy_cutoff)
+def _lower(text: str) -> str:
+    """Lower case with every character kept in its place (positions found here index the original)."""
+    return "".join(c.lower() if len(c.lower()) == 1 else c for c in text).replace("’", "'")
 
 
-def _fuzzy(words: list[str], items: list[Named], cutoff: float) -> int | None:
-    """Typos ("hiarcut", "colur"): compare single words and word pairs with each one-or-two-word name."""
-    candidates = words + [a + b for a, b in zip(words, words[1:])] + [f"{a} {b}" for a, b in zip(words, words[1:])]
-    by_name = {}
-    for item in items:
-        for name in item.names:
-            if len(name) >= 4:
-                by_name.setdefault(name.lower(), item.id)
-                by_name.setdefault(name.lower().replace(" ", "").replace("-", ""), item.id)
-    for candidate in candidates:
-        if len(candidate) < 4:
-            continue
-        close = difflib.get_close_matches(candidate, list(by_name), n=1, cutoff=cutoff)
-        if close:
-            return by_name[close[0]]
-    return None
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_WEEKDAY = re.compile(r"\b(mon|tues?|wed(nes)?|thu(rs)?|fri|sat(ur)?|sun)(day)?s?\b")
+_PLURAL = re.compile(r"\b(mon|tues|wednes|thurs|fri|satur|sun)days\b")
+
+
+def _weekday(clean: str, found: tuple[TimeValue, tuple[int, int]] | None, blanked: str) -> int | None:
+    """The weekday meant as every such day: "on sundays", or "on monday" said on its own (not "next monday")."""
+    plural = _PLURAL.search(clean)
+    if plural:
+        return WEEKDAYS.index(plural[1][:3]) + 1
+    if found is None or found[0].grain != "day" or found[0].kind != "instant":
+        return None
+    phrase = blanked[found[1][0]:found[1][1]]
+    said = _WEEKDAY.search(phrase)
+    if not said or re.search(r"\d|\b(next|this|coming|last|week|after)\b", phrase):
+        return None
+    return found[0].start.isoweekday()
+
+
+def match_named(text: str, items: list[Named]) -> int | None:
+    """The item whose name or synonym appears in the text as whole words (the longest wins), else a typo of one."""
+    lowered = _lower(text)
+    return _either(first_of(find_names(lowered, {"item": items}), "item"), lambda: typo_match(lowered, items))
 
 
 def pick_number(text: str) -> int | None:
