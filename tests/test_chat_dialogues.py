@@ -241,7 +241,7 @@ def test_my_appointments_lists_them_with_codes(web, session_factory, salon):
 def test_whats_free_on_a_closed_day_shows_the_next_open_one(web, session_factory, salon):
     chat = Chat(web)
     chat.say("what's free on saturday?")
-    assert "What would you like to book?" in chat.text
+    assert "We're closed on Sat 5 Dec" in chat.text and "Which service would you like?" in chat.text
     chat.say("beard")
     assert "nothing is free then" in chat.text and "Mon 7 Dec" not in chat.text
     chat.pick(chat.choices[0])

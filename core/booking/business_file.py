@@ -25,7 +25,8 @@ DAYS = {"mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6, "sun": 7}
 RULES = {"minNoticeMinutes": "min_notice_minutes", "horizonDays": "horizon_days",
          "slotIntervalMinutes": "slot_interval_minutes", "cancellationWindowHours": "cancellation_window_hours",
          "holdMinutes": "hold_minutes", "confirmSmsCancel": "confirm_sms_cancel",
-         "maxFutureBookings": "max_future_bookings", "verifyWebContact": "verify_web_contact"}
+         "maxFutureBookings": "max_future_bookings", "verifyWebContact": "verify_web_contact",
+         "currency": "currency"}
 
 
 def load_file(s: Session, path: str | Path) -> dict[str, int]:
@@ -56,6 +57,8 @@ def _business(s: Session, spec: dict) -> Business:
     for key, attr in RULES.items():
         if key in spec:
             setattr(business, attr, spec[key])
+    if business.currency is not None and not (isinstance(business.currency, str) and 0 < len(business.currency) <= 8):
+        raise errors.InvalidRequest("currency should be a symbol or an ISO code, like GBP or £")
     s.add(business)
     return business
 

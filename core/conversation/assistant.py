@@ -58,7 +58,7 @@ class Assistant:
         heard = None
         if inbound.choice is None:
             heard = understand(text, services=catalogue.service_names(), providers=catalogue.provider_names(),
-                               now=now, tz=ZoneInfo(client.timezone))
+                               resources=catalogue.resource_names(), now=now, tz=ZoneInfo(client.timezone))
         return Turn(desk=self.desk, client=client, convo=convo, inbound=inbound, now=now, catalogue=catalogue,
                     state=convo.state, heard=heard)
 

@@ -13,8 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.booking import clients
-from core.booking.schedules import catalogue_version, get_business
+from core.booking.schedules import catalogue_version, get_business, load_schedule
 from core.booking.service import BookingService
+from core.conversation.hours import WorkingTimes
 from core.conversation.nlu import Named
 from core.conversation.bookings import CoreBookings
 from core.conversation.ports import Bookings, CodeSender, Quotas
@@ -38,12 +39,19 @@ class Catalogue:
     offers: dict[int, set[int]]  # service id -> provider ids
     confirm_sms_cancel: bool = True  # "X" to a reminder asks "are you sure?" first
     verify_web_contact: bool = False  # a visitor who could be anyone proves a phone or email before booking
+    currency: str | None = None  # how prices are shown ("GBP", "£"); None: plain numbers
+    horizon_days: int = 60  # bookings taken this many days ahead
 
     def service_names(self) -> list[Named]:
         return [Named(s.id, (s.name, *s.synonyms)) for s in self.services.values()]
 
     def provider_names(self) -> list[Named]:
         return [Named(p.id, (p.name,)) for p in self.providers.values()]
+
+    def resource_names(self) -> list[Named]:
+        """The rooms and equipment the services use: names the time grammar must not read ("room 12")."""
+        used = {r.id: r.name for service in self.services.values() for r in service.resources}
+        return [Named(rid, (name,)) for rid, name in used.items()]
 
 
 class Desk:
@@ -117,6 +125,14 @@ class Desk:
             uow.session.get(User, client_id).name = name.strip()[:200]
             uow.commit()
 
+    def working_times(self) -> WorkingTimes:
+        """Each active provider's hours, days off and time off: what questions about opening hours and
+        who works when are answered from (`questions`)."""
+        catalogue = self.catalogue()
+        with UnitOfWork(self.session_factory) as uow:
+            schedules = {p.id: load_schedule(uow.session, p.id, p.timezone) for p in catalogue.providers.values()}
+        return WorkingTimes(catalogue.horizon_days, schedules, {p.id: p.name for p in catalogue.providers.values()})
+
 
 def _read_catalogue(s: Session) -> Catalogue:
     business = get_business(s)
@@ -124,5 +140,5 @@ def _read_catalogue(s: Session) -> Catalogue:
     providers = {p.id: p for p in s.scalars(select(Provider).where(Provider.active.is_(True)).order_by(Provider.id))}
     offers = {sid: {p.id for p in providers.values() if any(x.id == sid for x in p.services)} for sid in services}
     return Catalogue(business.name, business.timezone, services, providers, offers, business.confirm_sms_cancel,
-                     bool(business.verify_web_contact))
+                     bool(business.verify_web_contact), business.currency, business.horizon_days)
 

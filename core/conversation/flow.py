@@ -19,6 +19,7 @@ from core.conversation import booking_flow as booking
 from core.conversation import contact_flow as contact
 from core.conversation import choices
 from core.conversation import manage_flow as manage
+from core.conversation import questions
 from core.conversation import reminder_flow as reminders
 from core.conversation import verify_flow
 from core.conversation.state import (
@@ -52,6 +53,9 @@ def respond(turn: Turn) -> State:
     if heard.intent == "help":
         turn.say(HELP, [("Book an appointment", choices.intent("book")), ("My appointments", choices.intent("list"))])
         return turn.state
+    state = questions.answer(turn)  # prices, hours, who works when...: answered, and the booking goes on
+    if state is not None:
+        return state
     state = waiting_answer(turn)
     return state if state is not None else on_intent(turn)
 

@@ -63,6 +63,8 @@ class Business(Base):
     # web chat visitor must prove a phone or email with a one-time code before a booking is made.
     max_future_bookings: Mapped[int | None] = mapped_column(Integer)
     verify_web_contact: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # How prices are shown: a symbol ("£") or an ISO code ("GBP"); None: plain numbers, no symbol made up.
+    currency: Mapped[str | None] = mapped_column(String(8))
 
 
 class User(Base):
