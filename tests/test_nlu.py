@@ -67,7 +67,8 @@ def test_now_in_passing_is_not_a_time_but_asking_for_now_is():
     assert heard("I've been coming for years now, can I book a beard trim").time is None
     passing = heard("I've been coming for years now, can I book a beard trim with sam on friday at 10")
     assert local(passing.time) == "Fri 04 Dec 10:00"
-    for asked in ("can I come in now?", "now", "right now please", "are you free now"):
+    assert heard("I've been coming here for years now").time is None
+    for asked in ("can I come in now?", "now", "right now please", "are you free now", "can I come now"):
         assert local(heard(asked).time) == "Mon 30 Nov 08:00", asked
 
 
@@ -105,7 +106,7 @@ def test_dates_and_times_that_cannot_be_are_named_not_replaced():
     ("how are you?", "small_talk"), ("thanks!", "small_talk"), ("hi", "small_talk"),
     ("a haircut with sam tomorrow at 10", None), ("hi, a haircut tomorrow please", None),
     ("hi, tomorrow at 3?", None), ("what's free for a haircut on saturday?", None), ("cancel my haircut", None),
-    ("which bookings do I have?", None), ("book a colour for when you open on saturday", None), ("2", None),
+    ("which bookings do I have?", None), ("with sam in the afternoon?", None), ("book a colour for when you open on saturday", None), ("2", None),
 ])
 def test_question_kinds(text, kind):
     assert heard(text).question == kind

@@ -17,6 +17,8 @@ import re
 
 KINDS = ("price", "duration", "services", "hours", "working", "free", "small_talk")
 ASKS = r"(\?\s*$|^(what|when|how|is|are|do|does|will|would|can|could|which|where|who|till|until)\b)"
+# "is Alex in on monday?" asks; "with Sam in the afternoon?" corrects a booking.
+ASKS_ABOUT_SOMEONE = r"^(is|are|does|do|will|when|what|which|has)\b"
 PRICE = r"\bhow much\b|\b(cost|costs|price|prices|pricing|charge|charges|fee|fees|expensive)\b"
 DURATION = r"\bhow long\b|\bduration\b|\bhow many (minutes|mins|hours)\b"
 SERVICES = (r"\b(what|which) (services|treatments)\b|\bwhat (else )?(do|can) you (do|offer)\b|\bwhat do you have\W*$"
@@ -44,7 +46,8 @@ def question_kind(clean: str, *, intent: str | None, service: bool, provider: bo
         return None
     if re.search(HOURS, clean) and asks and not service and not provider and intent != "browse":
         return "hours"
-    if provider and not service and asks and re.search(WORKING, clean) and intent != "browse":
+    if provider and not service and re.search(ASKS_ABOUT_SOMEONE, clean) and re.search(WORKING, clean) \
+            and intent != "browse":
         return "working"
     if intent == "browse" and not service:
         return "free"

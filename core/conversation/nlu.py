@@ -46,8 +46,8 @@ LATER = r"\b(later|after that|anything later|next (ones?|times?|few)|more (times
 OTHER_DAY = r"\b(other|another|different) (day|date|time)\b|\bnone of (these|those|them)\b"
 ANYONE = r"\b(any ?one|any ?body|whoever|no preference|don'?t mind|doesn'?t matter|any (stylist|provider|of them))\b"
 # "now" is a time only when it asks for now; else ("for years now", "now, can I...") it is left out.
-ASKS_NOW = re.compile(r"^\W*(right |just )?now\b|\bright now\b|\b(in|by|round|over|here|free|available|open) now\b"
-                      r"|\bnow\s*(\?|please\b|if\b|$)")
+ASKS_NOW = re.compile(r"^\W*(right |just )?now\b|\bright now\b|\bnow\s*(\?|please\b|if\b)"
+                      r"|\b(in|by|round|over|here|free|available|open|come|me|us) now\b")
 NOW = re.compile(r"\bnow\b")
 ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "last": -1}
 
