@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 
 from icalendar import Calendar, Event, vCalAddress
 
-from core.notifications.sender import Attachment
+from core.notifications.attachment import Attachment
 
 PRODID = "-//Slotline//Appointments//EN"
 

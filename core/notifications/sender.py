@@ -6,7 +6,6 @@ file with the message) and `NoticeSender` (a whole `Notice`: subject, invitation
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -15,6 +14,7 @@ from core.booking import clients
 from core.conversation.messages import Reply
 from core.db.session import UnitOfWork
 from core.notifications import contacts
+from core.notifications.attachment import Attachment  # a sender's own type too: imported from here as well
 
 if TYPE_CHECKING:
     from core.notifications.links import Links
@@ -38,15 +38,6 @@ class Sender(Protocol):
 
     def send(self, recipient: str, reply: Reply) -> str | None:
         """Send one reply to the channel's id for a person; return the platform's message id if it gives one."""
-
-
-@dataclass(frozen=True)
-class Attachment:
-    """A file sent with a message, such as the .ics of an appointment."""
-
-    filename: str
-    content: bytes
-    mime_type: str = "application/octet-stream"
 
 
 @runtime_checkable

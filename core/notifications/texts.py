@@ -12,7 +12,7 @@ from core.conversation import choices
 from core.conversation.messages import Choice, Reply
 from core.conversation.render import clock, day_label, when, zone_label
 from core.notifications.calendar import CalendarEntry, ics
-from core.notifications.sender import Attachment
+from core.notifications.attachment import Attachment
 
 SMS = "sms"
 SMS_ACTIONS = "Reply C to confirm, X to cancel, R to move."  # never the bare word CANCEL: it opts out
