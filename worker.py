@@ -1,9 +1,9 @@
 """The RQ worker entry (`slotline worker`): RQ's worker with its scheduler on, and the jobs it runs.
 
 What to send and when lives in `core.notifications`; here are only the RQ side of it:
-`RqJobs` (the core's `Jobs` port on an RQ queue) and the job functions RQ imports by name
-(`worker.run_delivery`...). This module imports no web or channel code: the container the
-jobs use (database, senders) is built on the first job a process runs, once per process.
+the job functions RQ imports by name (`worker.run_delivery`...) and the worker process; the
+queue they are put on is `slotline.jobs.RqJobs`. The container the jobs use (database,
+senders) is built by the composition root on the first job a process runs, once per process.
 
 The worker is a `SimpleWorker`: jobs are short sends, so one long-lived process keeps its
 database pool and platform clients rather than forking (and rebuilding them) for each job.
@@ -17,77 +17,19 @@ import logging
 import os
 import time
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 
 from redis import Redis
-from rq import Queue, Retry, SimpleWorker
 from redis.exceptions import RedisError
-from rq.exceptions import NoSuchJobError, StopRequested
-from rq.job import Job
-from rq.registry import ScheduledJobRegistry, StartedJobRegistry
+from rq import Queue, SimpleWorker
+from rq.exceptions import StopRequested
 from rq.scheduler import RQScheduler
 
 from config.settings import Settings, get_settings
 from core.booking import clients
 from core.notifications.agenda import next_tick
-from core.notifications.ports import RETRY_BACKOFF
-
-if TYPE_CHECKING:
-    from slotline.bootstrap import Container
-
-QUEUE = "slotline"
-QUEUES = (QUEUE,)
-AGENDA_TICK = "agenda_tick"
-FUNCTIONS = {"event": "worker.run_event", "deliver": "worker.run_delivery", AGENDA_TICK: "worker.run_agenda_tick"}
+from slotline.bootstrap import Container, build, connect_redis
+from slotline.jobs import AGENDA_TICK, QUEUE, QUEUES, RqJobs  # noqa: F401  (QUEUE: the queue this works)
 log = logging.getLogger(__name__)
-
-
-class RqJobs:
-    """The `Jobs` port on an RQ queue: named jobs, now or at an instant (RQ's scheduler), by job id."""
-
-    def __init__(self, connection: Redis, queue: str = QUEUE):
-        self.connection = connection
-        self.queue = Queue(queue, connection=connection)
-
-    def enqueue(self, name: str, *args, job_id: str, retry: bool = False) -> None:
-        self.queue.enqueue(FUNCTIONS[name], *args, job_id=job_id, retry=_retry(retry))
-
-    def enqueue_at(self, when: datetime, name: str, *args, job_id: str, retry: bool = False) -> None:
-        self.queue.enqueue_at(when.astimezone(UTC), FUNCTIONS[name], *args, job_id=job_id, retry=_retry(retry))
-
-    def cancel(self, job_id: str) -> None:
-        try:
-            Job.fetch(job_id, connection=self.connection).delete()
-        except NoSuchJobError:
-            pass
-
-    def known(self) -> set[str]:
-        # Read in the order a job moves (scheduled, queued, taken, started): one moving meanwhile is still seen.
-        ids = set(ScheduledJobRegistry(queue=self.queue).get_job_ids(cleanup=False))
-        ids.update(self.queue.get_job_ids())
-        ids.update(self.queue.intermediate_queue.get_job_ids())
-        ids.update(StartedJobRegistry(queue=self.queue).get_job_ids(cleanup=False))
-        return ids
-
-    def scheduled(self) -> dict[str, datetime]:
-        """Job id -> the UTC instant RQ's scheduler will queue it."""
-        registry = ScheduledJobRegistry(queue=self.queue)
-        return {job_id: registry.get_scheduled_time(job_id) for job_id in registry.get_job_ids()}
-
-    def release_due(self, at: datetime) -> list[str]:
-        """Queue the scheduled jobs due by `at`, as RQ's scheduler does when that instant comes."""
-        registry = ScheduledJobRegistry(queue=self.queue)
-        due = registry.get_jobs_to_schedule(int(at.timestamp()))
-        for job in Job.fetch_many(due, connection=self.connection):
-            if job is not None:
-                self.queue._enqueue_job(job)  # what RQScheduler.enqueue_scheduled_jobs does
-        for job_id in due:
-            registry.remove(job_id)
-        return due
-
-
-def _retry(retry: bool) -> Retry | None:
-    return Retry(max=len(RETRY_BACKOFF), interval=list(RETRY_BACKOFF)) if retry else None
 
 
 # -- the jobs -------------------------------------------------------------------------------
@@ -105,8 +47,6 @@ def container() -> Container:
     """This process's container, built on its first job (again after a fork) from `main`'s settings and Redis,
     or from the environment when RQ's own `rq worker` runs the jobs."""
     if _container is None or _container[0] != os.getpid():
-        from slotline.bootstrap import build
-
         settings, redis = _wiring or (get_settings(), True)
         install(build(settings, redis=redis))
     return _container[1]
@@ -260,8 +200,6 @@ def main(settings: Settings | None = None, *, burst: bool = False) -> bool:
     RQ's loop ends when Redis fails it where it does not expect it; it is then started again,
     so only a stop request (SIGTERM, SIGINT) ends the worker."""
     global _wiring
-    from slotline.bootstrap import connect_redis
-
     settings = settings or get_settings()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(levelname)s %(message)s")
     connection = connect_redis(settings)

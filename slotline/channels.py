@@ -1,20 +1,47 @@
-"""The outbound side of each channel, for the Outbox: the web chat's inbox, and each configured platform."""
+"""Each channel's adapters, built once for the composition root (`slotline.bootstrap`).
+
+The outbound side: a `Sender` per configured channel, for the Outbox (`build_senders`). The
+inbound side: the Telegram channel, the Slack Bolt app and the SMS inbox (`build_channels`),
+made from the same senders and the one `ProviderDay`. A channel that is off is None; the routes
+answer 503 for it (`webhooks.channels`). Bots are imported only for a channel that is on.
+"""
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from redis import Redis
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.settings import Settings
+from core.booking.provider_day import ProviderDay
 from core.booking.service import utcnow
-from core.notifications.links import Links
+from core.conversation.assistant import Assistant
 from core.conversation.messages import Reply
-from core.notifications.sender import SendFailed, Sender
+from core.notifications.links import Links
+from core.notifications.ports import AgendaPoster
+from core.notifications.sender import Outbox, SendFailed, Sender
+
+if TYPE_CHECKING:
+    from slack_bolt.async_app import AsyncApp
+
+    from bots.sms.inbox import SmsInbox
+    from bots.telegram.channel import TelegramChannel
 
 log = logging.getLogger(__name__)
+
+
+@dataclass
+class Channels:
+    """The inbound adapters, each built once and shared by whatever serves that channel; None when off."""
+
+    telegram: TelegramChannel | None = None  # Updates in: the webhook route and polling
+    slack: AsyncApp | None = None  # the Bolt app: the HTTP route and Socket Mode
+    sms: SmsInbox | None = None  # Twilio's inbound texts
+    agendas: AgendaPoster | None = None  # the daily agenda in Slack, posted by the worker
 
 
 def build_links(settings: Settings) -> Links:
@@ -73,3 +100,32 @@ class CodeSenders:
             log.warning("could not send a one-time code by %s: %s", kind, exc)
             return False
         return True
+
+
+def build_channels(settings: Settings, *, session_factory: sessionmaker[Session], assistant: Assistant | None,
+                   outbox: Outbox, workday: ProviderDay) -> Channels:
+    """The inbound adapters over the Outbox's senders: one Telegram sender, one Slack sender and one
+    provider's day serve the routes, polling, Socket Mode and the worker's agendas alike."""
+    channels = Channels(sms=_sms_inbox(settings, session_factory, assistant))
+    telegram = outbox.senders.get("telegram")
+    if telegram is not None and assistant is not None:  # the conversation lives in Redis
+        from bots.telegram.channel import TelegramChannel
+
+        channels.telegram = TelegramChannel(assistant, telegram, session_factory)
+    if settings.slack_bot_token:
+        from bots.slack.app import create_slack_app
+        from bots.slack.sender import SlackAgendaPoster
+
+        channels.slack = create_slack_app(settings, assistant=assistant, workday=workday)
+        channels.agendas = SlackAgendaPoster(outbox.senders["slack"], workday)
+    return channels
+
+
+def _sms_inbox(settings: Settings, session_factory: sessionmaker[Session], assistant: Assistant | None):
+    """The SMS inbox, once Twilio can sign its webhooks to us (TWILIO_AUTH_TOKEN, SLOTLINE_PUBLIC_URL)."""
+    if not (settings.twilio_auth_token and settings.public_url):
+        return None
+    from bots.sms import OptOuts
+    from bots.sms.inbox import SmsInbox, first_time_by
+
+    return SmsInbox(assistant, OptOuts(session_factory), first_time_by(assistant.store if assistant else None))

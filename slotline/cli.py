@@ -236,7 +236,7 @@ def cmd_telegram_poll(settings: Settings, _args=None) -> int:
     if not settings.telegram_bot_token:
         print("slotline telegram-poll: set TELEGRAM_BOT_TOKEN first", file=sys.stderr)
         return 2
-    return _serve_channel(settings, run_polling)
+    return _serve_channel(settings, lambda container: run_polling(container.channels.telegram, settings))
 
 
 def cmd_slack(settings: Settings, _args=None) -> int:
@@ -245,7 +245,8 @@ def cmd_slack(settings: Settings, _args=None) -> int:
     if not (settings.slack_app_token and settings.slack_bot_token):
         print("slotline slack: set SLACK_APP_TOKEN (Socket Mode) and SLACK_BOT_TOKEN first", file=sys.stderr)
         return 2
-    return _serve_channel(settings, lambda container: run_socket_mode(container, senders=container.senders))
+    return _serve_channel(settings, lambda container: run_socket_mode(container.channels.slack, container.provider_day,
+                                                                      settings.slack_app_token))
 
 
 def _serve_channel(settings: Settings, serve) -> int:

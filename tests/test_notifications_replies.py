@@ -33,8 +33,6 @@ def web_fixture(desk) -> Iterator[TestClient]:
     app = create_app(desk.container)
     with TestClient(app) as client:
         yield client
-    if getattr(app.state, "telegram_channel", None) is not None:
-        app.state.telegram_channel.close()
 
 
 @pytest.fixture(name="phone")

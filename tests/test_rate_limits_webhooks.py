@@ -34,8 +34,7 @@ def telegram_web(engine, redis_client, clock, salon, tmp_path, api: TelegramAPI)
     app = create_app(container)
     with TestClient(app) as client:
         yield client
-    if getattr(app.state, "telegram_channel", None) is not None:
-        app.state.telegram_channel.close()
+    container.close()  # the Telegram sender's thread with it
 
 
 def sent_to(api: TelegramAPI, person: TelegramPerson) -> list[dict]:

@@ -17,7 +17,6 @@ import time
 import pytest
 from slack_bolt.request.async_request import AsyncBoltRequest
 
-from bots.slack import create_slack_app
 from tests.chat_helpers import appointments, clock_fixture, salon_fixture  # noqa: F401  (fixtures)
 from tests.doubles.slack_api import (  # noqa: F401  (fixtures)
     SIGNING_SECRET,
@@ -130,7 +129,7 @@ def dispatch(app, request: AsyncBoltRequest):
 @ONLY_SQLITE
 def test_the_error_handler_never_answers_a_request_that_failed_verification(slack_container, slack_api):
     # Straight to Bolt, past the route's check: Bolt's own check raises on "abc" and calls the error handler.
-    app = create_slack_app(slack_container)
+    app = slack_container.channels.slack  # the one Bolt app, as Socket Mode uses it
     forged = AsyncBoltRequest(body=FORGED_BODY.decode(), headers={
         "content-type": "application/json", "x-slack-request-timestamp": "abc", "x-slack-signature": "v0=dead"})
     assert dispatch(app, forged).status >= 400
@@ -149,7 +148,7 @@ def test_over_socket_mode_a_failed_listener_still_says_sorry(slack_container, sl
                    {"team_id": "T0SLOTLINE", "user_id": "U0SLOTBOT", "is_bot": True}]}
 
     async def scenario() -> None:
-        app = create_slack_app(slack_container)
+        app = slack_container.channels.slack
         assert (await app.async_dispatch(AsyncBoltRequest(body=payload, mode="socket_mode"))).status == 200
         await asyncio.to_thread(slack_api.wait_for, "chat.postMessage", containing="something went wrong")
 

@@ -86,8 +86,7 @@ def test_the_email_sweep_links_providers_to_their_slack_users(slack_container, s
     slack_api.add_user("U0SAM", name="Sam Smith", email="SAM@salon.example")
     desk = ProviderDay(slack_container.booking, session_factory, Outbox(session_factory, {}),
                        clock=slack_container.clock)
-    from bots.slack.app import create_slack_app
-    linked = asyncio.run(link_providers_by_email(create_slack_app(slack_container).client, desk))
+    linked = asyncio.run(link_providers_by_email(slack_container.channels.slack.client, desk))
     assert linked == 1
     with session_factory() as s:
         assert (s.get(Provider, salon.sam).slack_user_id, s.get(Provider, salon.alex).slack_user_id) == ("U0SAM", None)
@@ -115,7 +114,7 @@ def test_socket_mode_runs_the_same_listeners(slack_container, slack_api):
         async with serve(slack_side, "127.0.0.1", 0) as server:
             port = server.sockets[0].getsockname()[1]
             slack_api.canned["apps.connections.open"] = {"ok": True, "url": f"ws://127.0.0.1:{port}/link"}
-            handler = socket_mode_handler(slack_container)
+            handler = socket_mode_handler(slack_container.channels.slack, slack_container.settings.slack_app_token)
             await handler.connect_async()
             try:
                 ack = await asyncio.wait_for(acks.get(), 10)
@@ -131,7 +130,7 @@ def test_socket_mode_runs_the_same_listeners(slack_container, slack_api):
 
 def test_socket_mode_without_an_app_token_says_what_is_missing(slack_container):
     with pytest.raises(RuntimeError, match="SLACK_APP_TOKEN"):
-        socket_mode_handler(slack_container)
+        socket_mode_handler(slack_container.channels.slack, slack_container.settings.slack_app_token)
 
 
 def test_the_route_without_slack_settings_is_unavailable_not_broken(container):

@@ -47,8 +47,7 @@ def web(container) -> Iterator[TestClient]:
     app = create_app(container)
     with TestClient(app) as client:
         yield client
-    if getattr(app.state, "telegram_channel", None) is not None:
-        app.state.telegram_channel.close()
+    container.close()  # the Telegram sender's thread with it
 
 
 class Chat:

@@ -115,7 +115,10 @@ def test_polling_deletes_the_webhook_and_answers_an_update_from_get_updates(
     container = build(settings, redis=redis_client, engine=engine, clock=clock)
     api.webhook = {"url": "https://old.example.com/webhooks/telegram"}  # left from a deployment with a URL
     api.queue_update(TelegramPerson().message("a haircut with Sam tomorrow after 4"))
-    run_polling(container, max_updates=1, poll_timeout=1)  # returns by itself after one update
+    try:
+        run_polling(container.channels.telegram, settings, max_updates=1, poll_timeout=1)  # one update, then returns
+    finally:
+        container.close()
     methods = api.methods()
     assert methods.index("deleteWebhook") < methods.index("getUpdates")
     [sent] = api.params("sendMessage")

@@ -2,9 +2,9 @@
 
 Thin: the signature and timestamp are checked here first (401 before anything else runs, so an
 unverified body never reaches Bolt, its error handler or its request logging); then Bolt's
-Starlette adapter converts the request in and the response out, and the Bolt app (`bots.slack`)
-checks the signature again and acknowledges within Slack's 3 seconds. Built once per web app,
-on the first request.
+Starlette converters turn the request in and the response out, and the Bolt app (`bots.slack`,
+built once by the composition root: `webhooks.channels`) checks the signature again and
+acknowledges within Slack's 3 seconds.
 
 Rate limits (webhooks/ratelimit.py): a loose one per IP before the signature check (429), and
 one per Slack user after it. A user over theirs gets a 200 (Slack would otherwise retry) and no
@@ -13,13 +13,13 @@ listener runs; a slash command's answer says "slow down" (Slack shows it to that
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
-from slack_bolt.adapter.fastapi.async_handler import AsyncSlackRequestHandler
+from slack_bolt.adapter.starlette.async_handler import to_async_bolt_request, to_starlette_response
 from slack_bolt.request.internals import extract_user_id, parse_body
 from starlette.concurrency import run_in_threadpool
 
-from bots.slack import create_slack_app
 from bots.slack.verification import SIGNATURE_HEADER, TIMESTAMP_HEADER, signed_by_slack
 from webhooks import ratelimit
+from webhooks.channels import SlackDep
 
 router = APIRouter(tags=["slack"], include_in_schema=False,  # for Slack, not for API clients
                    dependencies=[Depends(ratelimit.limit_webhook_ip)])
@@ -29,8 +29,7 @@ router = APIRouter(tags=["slack"], include_in_schema=False,  # for Slack, not fo
              responses={400: {"description": "the body is not a Slack payload"},
                         401: {"description": "bad or stale Slack signature"},
                         503: {"description": "Slack is not configured"}})
-async def slack_events(request: Request) -> Response:
-    handler = _handler(request)
+async def slack_events(slack: SlackDep, request: Request) -> Response:
     body = await request.body()
     if not signed_by_slack(request.app.state.container.settings.slack_signing_secret, body,
                            request.headers.get(TIMESTAMP_HEADER), request.headers.get(SIGNATURE_HEADER)):
@@ -41,7 +40,7 @@ async def slack_events(request: Request) -> Response:
     held = await _held_back(request, body)
     if held is not None:
         return held
-    return await handler.handle(request)
+    return to_starlette_response(await slack.async_dispatch(to_async_bolt_request(request, body)))
 
 
 async def _held_back(request: Request, body: bytes) -> Response | None:
@@ -65,17 +64,3 @@ def _is_payload(body: bytes, content_type: str | None) -> bool:
     except ValueError:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
         return False
 
-
-def _handler(request: Request) -> AsyncSlackRequestHandler:
-    state = request.app.state
-    handler = getattr(state, "slack_handler", None)
-    if handler is None:
-        container = state.container
-        settings = container.settings
-        if not (settings.slack_bot_token and settings.slack_signing_secret):
-            raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
-                                "Slack is not configured: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET")
-        # Senders for the other channels, once the composition root provides them (see bots.slack.app).
-        handler = AsyncSlackRequestHandler(create_slack_app(container, senders=container.senders))
-        state.slack_handler = handler
-    return handler

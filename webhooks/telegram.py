@@ -2,7 +2,8 @@
 
 The secret header is checked before anything else runs (403). The update is handled after the
 response, in the threadpool (the assistant is sync), so Telegram gets its 200 at once; a
-retried update is answered once (the assistant dedupes on the update id).
+retried update is answered once (the assistant dedupes on the update id). The channel is the
+one the composition root built (`webhooks.channels`: 503 while Telegram is off).
 
 Rate limits (webhooks/ratelimit.py): a loose one per IP before the secret check (429), and one
 per person (`from.id`) after it. A person over theirs still gets a 200 (Telegram would otherwise
@@ -11,37 +12,51 @@ message (Telegram runs a Bot API method given in a webhook's response), so it co
 """
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException, Request, status
 from starlette.concurrency import run_in_threadpool
 from telegram import Update
 
 from bots import telegram
-from slotline.bootstrap import Container
 from webhooks import ratelimit
+from webhooks.channels import TelegramDep
 from webhooks.deps import ContainerDep
 
 router = APIRouter(tags=["telegram"], dependencies=[Depends(ratelimit.limit_webhook_ip)])
+
+
+async def verified_update(request: Request, container: ContainerDep) -> Update:
+    """The Update, once it carries the secret given to setWebhook (else 403) and parses (else 400)."""
+    if not telegram.secret_matches(container.settings.telegram_webhook_secret,
+                                   request.headers.get(telegram.SECRET_HEADER)):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, f"missing or wrong {telegram.SECRET_HEADER}")
+    try:
+        return telegram.parse_update(await request.body())
+    except telegram.MalformedUpdate as exc:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from exc
+
+
+async def held_back(update: Annotated[Update, Depends(verified_update)], request: Request) -> dict | None:
+    """The answer for an update whose person is over their limit; None to handle it."""
+    sender = _sender_of(update)
+    if sender is None:
+        return None
+    refusal = await run_in_threadpool(ratelimit.rate_limits(request).sender_refusal, "telegram", sender)
+    return _slow_down(update, refusal) if refusal is not None else None
 
 
 @router.post("/webhooks/telegram", responses={
     400: {"description": "the body is not a Telegram Update"},
     403: {"description": "missing or wrong X-Telegram-Bot-Api-Secret-Token (or no secret configured)"},
     503: {"description": "Telegram is not configured (no bot token, or no Redis)"}})
-async def telegram_update(request: Request, background: BackgroundTasks, container: ContainerDep) -> dict:
+async def telegram_update(update: Annotated[Update, Depends(verified_update)],
+                          held: Annotated[dict | None, Depends(held_back)], channel: TelegramDep,
+                          background: BackgroundTasks) -> dict:
     """One Update from Telegram, sent with the secret given to setWebhook."""
-    if not telegram.secret_matches(container.settings.telegram_webhook_secret,
-                                   request.headers.get(telegram.SECRET_HEADER)):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, f"missing or wrong {telegram.SECRET_HEADER}")
-    try:
-        update = telegram.parse_update(await request.body())
-    except telegram.MalformedUpdate as exc:
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from exc
-    sender = _sender_of(update)
-    if sender is not None:
-        refusal = await run_in_threadpool(ratelimit.rate_limits(request).sender_refusal, "telegram", sender)
-        if refusal is not None:
-            return _slow_down(update, refusal)
-    background.add_task(channel_for(request, container).handle, update)  # sync: run in the threadpool
+    if held is not None:
+        return held
+    background.add_task(channel.handle, update)  # sync: run in the threadpool
     return {"ok": True}
 
 
@@ -61,15 +76,3 @@ def _slow_down(update: Update, refusal: ratelimit.Refusal) -> dict:
     if text and chat is not None:
         return {"method": "sendMessage", "chat_id": chat.id, "text": text}
     return {"ok": True}
-
-
-def channel_for(request: Request, container: Container) -> telegram.TelegramChannel:
-    """The app's one Telegram channel, made at its first update (503 while Telegram is not set up)."""
-    channel = getattr(request.app.state, "telegram_channel", None)
-    if channel is None:
-        try:
-            channel = telegram.TelegramChannel.from_container(container)
-        except telegram.ChannelUnavailable as exc:
-            raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(exc)) from exc
-        request.app.state.telegram_channel = channel
-    return channel

@@ -1,7 +1,8 @@
 """`POST /webhooks/twilio/sms` and `/webhooks/twilio/status`: Twilio's webhooks, refused unless Twilio signed them.
 
 Both are refused (403) when SLOTLINE_PUBLIC_URL or TWILIO_AUTH_TOKEN is unset: without them no
-signature can be checked. Thin: the SMS channel (`bots.sms`) does the rest.
+signature can be checked. Thin: the SMS channel (`bots.sms`) does the rest, through the inbox the
+composition root built (`webhooks.channels`).
 
 Rate limits (webhooks/ratelimit.py): a loose one per IP before the signature check (429), and,
 for texts, one per number (`From`) after it. A number over its limit gets a 200 whose TwiML
@@ -24,6 +25,7 @@ from bots.sms import keywords
 from bots.sms.inbox import twiml
 from core.conversation.messages import Reply
 from webhooks import ratelimit
+from webhooks.channels import SmsInboxDep
 from webhooks.deps import ContainerDep
 from webhooks.errors import NOTES_AWAY
 
@@ -51,15 +53,11 @@ TwilioForm = Annotated[ImmutableMultiDict, Depends(twilio_form)]
 
 
 @router.post("/webhooks/twilio/sms")
-def incoming_sms(form: TwilioForm, container: ContainerDep, request: Request) -> Response:
+def incoming_sms(form: TwilioForm, inbox: SmsInboxDep, request: Request) -> Response:
     """A text from a client; the answer is TwiML, one `<Message>` a reply (none for a repeat or STOP)."""
-    opt_outs = sms.OptOuts(container.session_factory)
-    held = _held_back(request, form, opt_outs)
+    held = _held_back(request, form, inbox.opt_outs)
     if held is not None:
         return Response(held, media_type=TWIML)
-    assistant = container.assistant
-    first_time = _first_time(assistant.store) if assistant else (lambda sid: True)
-    inbox = sms.SmsInbox(assistant, opt_outs, first_time)
     try:
         return Response(inbox.answer(form), media_type=TWIML)
     except sms.BadWebhook as exc:
@@ -67,17 +65,6 @@ def incoming_sms(form: TwilioForm, container: ContainerDep, request: Request) ->
     except RedisError as exc:  # the conversation lives in Redis: say so in the answer Twilio expects
         log.warning("answering a text while Redis is unavailable: %s", exc)
         return Response(twiml([Reply(NOTES_AWAY)]), media_type=TWIML)
-
-
-def _first_time(store):
-    """Whether a MessageSid is new; while Redis is away it cannot tell, and counts it as new: an
-    opt-out, opt-in or HELP recorded twice is harmless, and one refused would be lost."""
-    def first_time(sid: str) -> bool:
-        try:
-            return store.first_time_seen(sms.CHANNEL, sid)
-        except RedisError:
-            return True
-    return first_time
 
 
 def _held_back(request: Request, form: ImmutableMultiDict, opt_outs: sms.OptOuts) -> str | None:

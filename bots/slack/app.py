@@ -9,7 +9,6 @@ and the `SlackSender`'s alike, goes to `SLACK_API_BASE_URL`.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
@@ -18,13 +17,10 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetry
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bots.slack import conversation, messages, provider_listeners
-from core.booking.provider_day import ProviderDay
-from bots.slack.sender import SlackSender
 from bots.slack.verification import bolt_request_verified
-from core.notifications.sender import Outbox, Sender
-
-if TYPE_CHECKING:  # the composition root builds bots, not the other way round
-    from slotline.bootstrap import Container
+from config.settings import Settings
+from core.booking.provider_day import ProviderDay
+from core.conversation.assistant import Assistant
 
 log = logging.getLogger(__name__)
 SORRY = "Sorry, something went wrong on my side and I couldn't finish that. Please try again in a moment."
@@ -34,18 +30,16 @@ class SlackNotConfigured(RuntimeError):
     """A setting Slack needs is missing; the message names it."""
 
 
-def create_slack_app(container: Container, *, senders: dict[str, Sender] | None = None) -> AsyncApp:
-    """The Bolt app over `container`. `senders` (by channel) reach clients on other channels than Slack."""
-    settings = container.settings
+def create_slack_app(settings: Settings, *, assistant: Assistant | None, workday: ProviderDay) -> AsyncApp:
+    """The Bolt app: clients talk to `assistant` (None without Redis: they are told it is away), providers
+    work their day through `workday` (the core's, shared with the agendas the worker posts)."""
     if not settings.slack_bot_token:
         raise SlackNotConfigured("Slack needs SLACK_BOT_TOKEN (the app's bot token, xoxb-...)")
     client = AsyncWebClient(token=settings.slack_bot_token, base_url=settings.slack_api_base_url, timeout=10)
     client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=3))
     app = AsyncApp(client=client, signing_secret=settings.slack_signing_secret or "", name="slotline")
-    outbox = Outbox(container.session_factory, {"slack": SlackSender.from_settings(settings), **(senders or {})})
-    conversation.register(app, container.assistant)
-    provider_listeners.register(app, ProviderDay(container.booking, container.session_factory, outbox,
-                                                 clock=container.clock))
+    conversation.register(app, assistant)
+    provider_listeners.register(app, workday)
     app.error(_error_handler(settings.slack_signing_secret))
     return app
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
+from typing import Protocol
 
 import phonenumbers
+from redis.exceptions import RedisError
 from twilio.twiml.messaging_response import MessagingResponse
 
 from bots.sms import keywords
@@ -24,6 +26,12 @@ from core.conversation.messages import Inbound, Reply
 log = logging.getLogger(__name__)
 BUSY = Reply("Sorry, I'm still working on your last message. Please send that again in a moment.")
 DOWN = Reply("Sorry, booking by text isn't available right now. Please try again a little later.")
+
+
+class SeenStore(Protocol):
+    """What remembers the platform message ids already answered (the conversation store)."""
+
+    def first_time_seen(self, channel: str, message_id: str) -> bool: ...
 
 
 class BadWebhook(ValueError):
@@ -67,6 +75,21 @@ class SmsInbox:
         except ConversationBusy:
             return twiml([BUSY])
         return twiml(replies)
+
+
+def first_time_by(store: SeenStore | None) -> Callable[[str], bool]:
+    """`SmsInbox.first_time` over the conversation store. While Redis is away it cannot tell, and counts a
+    MessageSid as new: an opt-out, opt-in or HELP recorded twice is harmless, and one refused would be lost."""
+    if store is None:
+        return lambda _sid: True
+
+    def first_time(sid: str) -> bool:
+        try:
+            return store.first_time_seen(CHANNEL, sid)
+        except RedisError:
+            return True
+
+    return first_time
 
 
 def parse(form: Mapping[str, str]) -> tuple[str, str, str]:

@@ -5,14 +5,14 @@
 - `sender`: `TelegramSender`, the `Sender` port (also used by the worker for reminders).
 - `channel`: `TelegramChannel.handle(update)`, shared by the webhook and polling.
 - `contacts`: linking a shared phone number to the person's SMS identity.
-- `lifecycle`: `configure_telegram(settings)` at start-up, `run_polling(container)`.
+- `lifecycle`: `configure_telegram(settings)` at start-up, `run_polling(channel, settings)`.
 
 Every outbound call goes to TELEGRAM_API_BASE_URL (PTB's `base_url`).
 """
-from bots.telegram.channel import ChannelUnavailable, TelegramChannel
+from bots.telegram.channel import TelegramChannel
 from bots.telegram.inbound import SECRET_HEADER, MalformedUpdate, parse_update, secret_matches
 from bots.telegram.lifecycle import configure_telegram, run_polling
 from bots.telegram.sender import TelegramSender
 
-__all__ = ["SECRET_HEADER", "ChannelUnavailable", "MalformedUpdate", "TelegramChannel", "TelegramSender",
+__all__ = ["SECRET_HEADER", "MalformedUpdate", "TelegramChannel", "TelegramSender",
            "configure_telegram", "parse_update", "run_polling", "secret_matches"]

@@ -8,7 +8,6 @@ Groups, supergroups and channels are declined (see `inbound`): nothing there rea
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session, sessionmaker
 from telegram import ReplyKeyboardRemove, Update
@@ -24,9 +23,6 @@ from core.conversation.messages import Reply
 from core.notifications import contacts
 from core.notifications.sender import SendFailed
 
-if TYPE_CHECKING:  # the composition root imports bots, not the other way round
-    from slotline.bootstrap import Container
-
 log = logging.getLogger(__name__)
 
 ALREADY_CHOSEN = "Already chosen. See the latest message."
@@ -38,25 +34,15 @@ LINKED = ("Thanks! {phone} is now linked to you, so bookings you make by text an
           "reminders can reach you either way.")
 
 
-class ChannelUnavailable(RuntimeError):
-    """Telegram is not set up (no token, or no Redis for the conversation); the message says which."""
-
-
 class TelegramChannel:
-    """Turns Updates into assistant turns and renders the replies; holds its sender, not a Bot subclass."""
+    """Turns Updates into assistant turns and renders the replies; holds its sender, not a Bot subclass.
+
+    Built once by the composition root, with the same `TelegramSender` the Outbox uses."""
 
     def __init__(self, assistant: Assistant, sender: TelegramSender, session_factory: sessionmaker[Session]):
         self.assistant = assistant
         self.sender = sender
         self.session_factory = session_factory
-
-    @classmethod
-    def from_container(cls, container: Container) -> TelegramChannel:
-        if not container.settings.telegram_bot_token:
-            raise ChannelUnavailable("Telegram is not configured: set TELEGRAM_BOT_TOKEN")
-        if container.assistant is None:
-            raise ChannelUnavailable("the Telegram channel needs Redis, which is not configured")
-        return cls(container.assistant, TelegramSender.from_settings(container.settings), container.session_factory)
 
     def handle(self, update: Update) -> None:
         """Answer one update. Never raises: a failure is logged and the person told, if we can."""

@@ -8,7 +8,7 @@ import signal
 import threading
 from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from telegram import BotCommand, Update
 from telegram.ext import Application, ContextTypes, TypeHandler
@@ -17,9 +17,6 @@ from bots.telegram.channel import TelegramChannel
 from bots.telegram.inbound import ALLOWED_UPDATES, COMMAND_MENU
 from bots.telegram.sender import make_bot
 from config.settings import Settings
-
-if TYPE_CHECKING:
-    from slotline.bootstrap import Container
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -60,17 +57,14 @@ async def _configure(settings: Settings) -> list[str]:
     return done
 
 
-def run_polling(container: Container, *, max_updates: int | None = None, poll_timeout: float = 10.0) -> None:
-    """Fetch updates with getUpdates (after deleteWebhook) and answer them, until stopped.
+def run_polling(channel: TelegramChannel, settings: Settings, *, max_updates: int | None = None,
+                poll_timeout: float = 10.0) -> None:
+    """Fetch updates with getUpdates (after deleteWebhook) and hand them to `channel`, until stopped.
 
     For a business with no public URL. Stops on Ctrl-C or SIGTERM, or by itself after
-    `max_updates` updates (for tests and one-off runs).
+    `max_updates` updates (for tests and one-off runs). The channel is the caller's: it stays open.
     """
-    channel = TelegramChannel.from_container(container)
-    try:
-        asyncio.run(_poll(container.settings, channel, max_updates, poll_timeout))
-    finally:
-        channel.close()
+    asyncio.run(_poll(settings, channel, max_updates, poll_timeout))
 
 
 async def _poll(settings: Settings, channel: TelegramChannel, max_updates: int | None, poll_timeout: float) -> None:
