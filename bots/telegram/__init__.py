@@ -3,8 +3,8 @@
 - `inbound`: the webhook secret check, Update parsing, and what each update asks of us.
 - `render`: a reply as text plus an inline keyboard; the phone-sharing keyboard.
 - `sender`: `TelegramSender`, the `Sender` port (also used by the worker for reminders).
-- `channel`: `TelegramChannel.handle(update)`, shared by the webhook and polling.
-- `contacts`: linking a shared phone number to the person's SMS identity.
+- `channel`: `TelegramChannel.handle(update)`, shared by the webhook and polling; a shared phone
+  number is linked to the person through `core.booking.clients`.
 - `lifecycle`: `configure_telegram(settings)` at start-up, `run_polling(channel, settings)`.
 
 Every outbound call goes to TELEGRAM_API_BASE_URL (PTB's `base_url`).

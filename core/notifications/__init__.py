@@ -7,5 +7,5 @@
 - `agenda`: providers' daily agendas, due at their local time; `admin`: failed ones, requeue.
 - `texts`, `calendar`, `timing`: what is said, the .ics, when (offsets, SMS quiet hours).
 - `sender`: the `Sender` port and the `Outbox`; `ports`: the job queue and agenda poster ports.
-The job queue is RQ (`worker.RqJobs`); nothing here imports it.
+The job queue is RQ (`slotline.jobs.RqJobs`); nothing here imports it.
 """

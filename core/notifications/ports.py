@@ -1,6 +1,6 @@
 """What notifications need from outside the core: a job queue with a clock, and a way to post an agenda.
 
-The queue is RQ in production (`worker.RqJobs`); the core names jobs by a short name
+The queue is RQ in production (`slotline.jobs.RqJobs`); the core names jobs by a short name
 ("event", "deliver", "agenda_tick") and never imports RQ.
 """
 from __future__ import annotations
