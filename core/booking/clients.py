@@ -122,13 +122,6 @@ def link_phone(session_factory: sessionmaker[Session], *, channel: str, external
 
 
 # -- the client's own details and choices -------------------------------------------------------
-def set_name(session_factory: sessionmaker[Session], client_id: int, name: str) -> None:
-    """What the client asked to be called."""
-    with UnitOfWork(session_factory, write=True) as uow:
-        uow.session.get(User, client_id).name = name.strip()[:200]
-        uow.commit()
-
-
 def update_details(s: Session, user: User, changes: dict) -> User:
     """Change a user's name, email, phone, zone or preferred channel (only the keys present in `changes`)."""
     if "email" in changes:
