@@ -199,7 +199,7 @@ def small_talk(turn: Turn) -> State:
         turn.say(line)
         return resume(turn, "Where were we? ")
     if heard.intent == "greet" and not turn.convo.choices:
-        turn.menu(line + " How can I help?")
+        turn.menu(line + " What can I do for you?")
     elif re.search(BYE, text):
         turn.say(line)
     else:
