@@ -23,7 +23,7 @@ from redis import Redis
 from redis.exceptions import RedisError
 
 from core.conversation.messages import Inbound, Reply
-from core.notifications.sender import Attachment, SendFailed
+from core.notifications.sender import Attachment, Sender, SendFailed
 
 CHANNEL = "web"
 SESSION_PATTERN = r"^[A-Za-z0-9_.:-]{1,128}$"  # the browser's own conversation id
@@ -128,7 +128,7 @@ class WebChatInbox:
         return Attachment(meta.get("name") or "file", content, meta.get("type") or "application/octet-stream")
 
 
-class WebChatSender:
+class WebChatSender(Sender):
     """The outbound side of the web chat: a message for the page to pick up from the session's inbox.
 
     The returned id is the message's id in that inbox. A file (the .ics of a confirmation) is

@@ -23,16 +23,17 @@ from core.booking.schedules import business_name
 from core.conversation.messages import Reply
 from core.notifications.links import Links
 from core.notifications.notice import Link, Notice
-from core.notifications.sender import SendFailed
+from core.notifications.sender import Sender, SendFailed
 
 CHANNEL = clients.EMAIL
 log = logging.getLogger(__name__)
 
 
-class EmailSender:
+class EmailSender(Sender):
     """Sends notices and replies as email from SLOTLINE_EMAIL_FROM, in the business's name; returns the Message-ID."""
 
     channel = CHANNEL
+    invitations = True  # the .ics is an invitation in their calendar: a cancellation must withdraw it
 
     def __init__(self, *, smtp: Smtp, from_address: str, session_factory: sessionmaker[Session],
                  links: Links | None, clock: Callable[[], datetime]):

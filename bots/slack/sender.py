@@ -19,7 +19,7 @@ from bots.slack.messages import CHANNEL, render
 from config.settings import Settings
 from core.booking.provider_day import ProviderDay
 from core.conversation.messages import Reply
-from core.notifications.sender import Attachment, SendFailed
+from core.notifications.sender import Attachment, Sender, SendFailed
 
 log = logging.getLogger(__name__)
 
@@ -31,10 +31,11 @@ PERMANENT_ERRORS = frozenset({
 })
 
 
-class SlackSender:
+class SlackSender(Sender):
     """Sends one `Reply` to a Slack user (by user id) as a DM from the app; returns the message's `ts`."""
 
     channel = CHANNEL
+    agendas = True  # providers work in Slack: their agenda and notes about their clients come here
 
     def __init__(self, client: WebClient, *, rate_limit_retries: int = 3):
         self.client = client
@@ -79,12 +80,15 @@ class SlackSender:
 class SlackAgendaPoster:
     """The daily agenda (`core.notifications.ports.AgendaPoster`): the same blocks and buttons as `/agenda`."""
 
+    channel = CHANNEL
+
     def __init__(self, sender: SlackSender, workday: ProviderDay):
         self.sender = sender
         self.workday = workday
 
-    def post_agenda(self, provider_id: int, slack_user_id: str, day: date) -> str | None:
-        provider = self.workday.by_slack_user(slack_user_id)
+    def post_agenda(self, provider_id: int, recipient: str, day: date) -> str | None:
+        """`recipient` is the provider's Slack user id, as `Outbox.route_provider` found it."""
+        provider = self.workday.by_slack_user(recipient)
         if provider is None or provider.id != provider_id:
-            raise SendFailed(f"Slack user {slack_user_id} is not provider {provider_id} any more", permanent=True)
-        return self.sender.send_blocks(slack_user_id, agenda_message(self.workday.agenda(provider, day)))
+            raise SendFailed(f"Slack user {recipient} is not provider {provider_id} any more", permanent=True)
+        return self.sender.send_blocks(recipient, agenda_message(self.workday.agenda(provider, day)))

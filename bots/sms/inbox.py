@@ -69,7 +69,7 @@ class SmsInbox:
         if self.assistant is None:
             log.error("an SMS from %s arrived but the assistant needs Redis, which is not configured", masked(phone))
             return twiml([DOWN])
-        inbound = Inbound(channel=CHANNEL, sender=phone, text=body, message_id=sid, phone=phone)
+        inbound = Inbound(channel=CHANNEL, sender=phone, text=body, message_id=sid, phone=phone, letters=True)
         try:
             replies = self.assistant.handle(inbound)
         except ConversationBusy:

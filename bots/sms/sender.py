@@ -23,7 +23,7 @@ from bots.sms.segments import fits
 from config.settings import Settings
 from core.conversation.messages import Reply
 from core.notifications.notice import Notice
-from core.notifications.sender import SendFailed
+from core.notifications.sender import Sender, SendFailed
 
 log = logging.getLogger(__name__)
 TWILIO_API = "https://api.twilio.com"
@@ -55,10 +55,14 @@ class BaseUrlHttpClient(TwilioHttpClient):
         return urlunsplit((self.base.scheme, self.base.netloc, self.base.path + parts.path, parts.query, ""))
 
 
-class SmsSender:
+class SmsSender(Sender):
     """Sends a `Reply` as one SMS from `from_number`; returns Twilio's message SID (SM...)."""
 
     channel = CHANNEL
+    quiet_hours = True  # a text wakes people: reminders and follow-ups wait for the morning
+    buttons = False  # numbered lines only answer inside a conversation; a notice says it in words
+    letters = True  # "Reply C to confirm, X to cancel, R to move."
+    calendar_files = False  # no .ics by text: a client who moved it by text was told all there is
 
     def __init__(self, *, account_sid: str, auth_token: str, from_number: str,
                  session_factory: sessionmaker[Session], api_base_url: str = TWILIO_API,

@@ -32,7 +32,7 @@ from bots.telegram.inbound import CHANNEL
 from bots.telegram.render import render
 from config.settings import Settings
 from core.conversation.messages import Reply
-from core.notifications.sender import Attachment, SendFailed
+from core.notifications.sender import Attachment, Sender, SendFailed
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -79,7 +79,7 @@ class _BotThread:
             self.loop.close()
 
 
-class TelegramSender:
+class TelegramSender(Sender):
     """Sends replies over the Telegram Bot API (a `core.notifications.sender.Sender`).
 
     `send(chat_id, reply)` renders the reply's choices as an inline keyboard and returns the

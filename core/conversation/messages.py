@@ -30,6 +30,7 @@ class Inbound:
     display_name: str | None = None
     phone: str | None = None
     origin: str | None = None  # where an unverified sender came from (a web visitor's IP), for per-origin limits
+    letters: bool = False  # the channel answers reminders with one letter (SMS: "X" cancels), set by its adapter
 
 
 @dataclass(frozen=True)

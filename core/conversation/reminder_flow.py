@@ -44,7 +44,7 @@ def act(turn: Turn, action: str, appointment_id: int) -> State:
     convo.appointment_id = appt.id
     if action == "cancel":
         convo.intent = "cancel"
-        if turn.inbound.channel == "sms" and not turn.catalogue.confirm_sms_cancel:
+        if turn.inbound.letters and not turn.catalogue.confirm_sms_cancel:
             return manage_flow.confirm_cancel(turn)
         return manage_flow.chosen(turn, appt)
     convo.intent, convo.service_id, convo.provider_id = "reschedule", appt.service_id, appt.provider_id

@@ -1,4 +1,4 @@
-"""The daily agenda: each provider's day, posted to their Slack at the time of day they chose, in their zone.
+"""The daily agenda: each provider's day, posted where they work (Slack) at the time of day they chose, in their zone.
 
 A periodic job (`Agendas.tick`, every few minutes) queues the agendas that are due. The
 row's key (provider, local day) makes it once a day however often the tick runs, or
@@ -40,7 +40,7 @@ class Agendas:
                 if not due <= now < due + CATCH_UP:
                     continue
                 row, made = ensure(s, key=f"agenda:{provider.id}:{local.date().isoformat()}", kind="agenda",
-                                   status="queued", channel="slack", user_id=provider.user_id, due_at=due,
+                                   status="queued", channel="", user_id=provider.user_id, due_at=due,
                                    payload={"provider_id": provider.id, "day": local.date().isoformat()})
                 if made:
                     queued.append(row.id)

@@ -8,6 +8,10 @@ is, is `core.booking.clients`'s; this module only reads.
 
 Who hears on what (`Reach.order`): the person's preferred channel, else the channel they last
 talked on, else SMS, else email; then any other chat they have used, newest first.
+
+A provider is reached as a person too (`provider_reach`): their Slack user id is an address on
+the Slack channel, as a phone on file is one on SMS, then whatever their own user has used.
+Which of those a provider's messages may take is the sender's say (`Sender.agendas`).
 """
 from __future__ import annotations
 
@@ -17,7 +21,9 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from core.booking.clients import EMAIL, SMS
-from core.db.models import ChannelIdentity, User
+from core.db.models import ChannelIdentity, Provider, User
+
+SLACK = "slack"  # the channel Provider.slack_user_id is an address on
 
 # Moved to `core.booking.clients` (the writes to who a person is); these names stay only until
 # the callers not yet moved (core/conversation/contact_flow.py, webhooks/unsubscribe.py,
@@ -64,3 +70,19 @@ def reach(s: Session, user_id: int) -> Reach | None:
     addresses += [Address(r.channel, r.external_id, bool(r.opted_out)) for r in rows
                   if (r.channel, r.external_id) not in on_file]
     return Reach(user.id, user.preferred_channel, user.last_channel, tuple(addresses))
+
+
+def provider_reach(s: Session, provider_id: int) -> tuple[Address, ...] | None:
+    """How a provider can be reached: their Slack user first, then their own user's addresses; None
+    when there is no such provider. Opt-outs are read as for anyone (`ChannelIdentity.opted_out`)."""
+    provider = s.get(Provider, provider_id)
+    if provider is None:
+        return None
+    own = reach(s, provider.user_id) if provider.user_id is not None else None
+    addresses = list(own.addresses) if own is not None else []
+    if provider.slack_user_id:
+        opted = s.scalar(select(ChannelIdentity.opted_out).where(ChannelIdentity.channel == SLACK,
+                                                                 ChannelIdentity.external_id == provider.slack_user_id))
+        addresses = [Address(SLACK, provider.slack_user_id, bool(opted)),
+                     *(a for a in addresses if (a.channel, a.recipient) != (SLACK, provider.slack_user_id))]
+    return tuple(addresses)

@@ -30,7 +30,7 @@ from core.notifications.sender import FileSender, NoChannel, NoticeSender, Outbo
 from core.notifications.timing import QuietHours, after_quiet, is_quiet
 
 log = logging.getLogger(__name__)
-QUIET_KINDS = ("reminder", "follow_up")  # what can wait for the morning on SMS
+QUIET_KINDS = ("reminder", "follow_up")  # what can wait for the morning where a sender keeps quiet hours
 MAX_ROUTES = 5  # channels tried for one notification when each refuses as we send
 
 
@@ -100,11 +100,12 @@ class Delivery:
 
     def _send_on(self, sender: Sender, recipient: str, row: Notification, facts: texts.AppointmentFacts,
                  business: Business, now: datetime, refused: list[str]) -> str:
-        if sender.channel == texts.SMS and row.kind in QUIET_KINDS:
+        if sender.quiet_hours and row.kind in QUIET_KINDS:
             quiet = QuietHours(business.sms_quiet_start, business.sms_quiet_end)
             if is_quiet(now, facts.client_zone, quiet):
                 return self._defer(row, after_quiet(now, facts.client_zone, quiet), facts, now)
-        reply, attachment = texts.compose(row.kind, facts, sender.channel, now, row.payload or {})
+        reply, attachment = texts.compose(row.kind, facts, now, row.payload or {}, buttons=sender.buttons,
+                                          letters=sender.letters)
         if isinstance(sender, NoticeSender):
             external_id = sender.send_notice(recipient, notice.build(row.kind, facts, reply, now, self.outbox.links))
         elif attachment is not None and isinstance(sender, FileSender):
@@ -119,28 +120,37 @@ class Delivery:
         return "sent"
 
     def _to_provider(self, row: Notification, facts: texts.AppointmentFacts, now: datetime) -> str:
-        sender = self.outbox.senders.get("slack")
-        if sender is None or not facts.provider_slack:
-            raise Skip("the provider has no Slack to send to")
+        """Where the provider works (`Outbox.route_provider`: a sender with `agendas`, Slack)."""
+        try:
+            sender, recipient = self.outbox.route_provider(facts.provider_id)
+        except NoChannel as exc:
+            raise Skip(f"the provider has nowhere to be told: {exc}") from exc
         reply = texts.provider_note(facts, row.kind.removeprefix("provider_"), row.payload or {}, now)
-        external_id = sender.send(facts.provider_slack, reply)
-        records.record(self.session_factory, row.id, "sent", "sent by slack", now, channel="slack",
-                       external_id=external_id)
+        external_id = sender.send(recipient, reply)
+        records.record(self.session_factory, row.id, "sent", f"sent by {sender.channel}", now,
+                       channel=sender.channel, external_id=external_id)
         return "sent"
 
     def _agenda(self, row: Notification, now: datetime) -> str:
         payload = row.payload or {}
         with UnitOfWork(self.session_factory) as uow:
             provider = uow.session.get(Provider, payload.get("provider_id"))
-        if self.agendas is None or provider is None or not provider.slack_user_id or not provider.active:
-            raise Skip("no Slack to post the agenda to")
-        external_id = self.agendas.post_agenda(provider.id, provider.slack_user_id, date.fromisoformat(payload["day"]))
-        records.record(self.session_factory, row.id, "sent", "agenda posted to Slack", now, channel="slack",
-                       external_id=external_id)
+        if self.agendas is None or provider is None or not provider.active:
+            raise Skip("no agenda poster, or no such active provider")
+        try:
+            sender, recipient = self.outbox.route_provider(provider.id)
+        except NoChannel as exc:
+            raise Skip(f"nowhere to post the agenda: {exc}") from exc
+        if sender.channel != self.agendas.channel:
+            raise Skip(f"agendas are posted on {self.agendas.channel}; the provider is reached on {sender.channel}")
+        external_id = self.agendas.post_agenda(provider.id, recipient, date.fromisoformat(payload["day"]))
+        records.record(self.session_factory, row.id, "sent", f"agenda posted on {sender.channel}", now,
+                       channel=sender.channel, external_id=external_id)
         return "sent"
 
     def _defer(self, row: Notification, until: datetime, facts: texts.AppointmentFacts, now: datetime) -> str:
-        """SMS quiet hours: send when they end, unless a reminder would then come after the start."""
+        """Quiet hours (a sender that keeps them: SMS): send when they end, unless a reminder would then
+        come after the start."""
         if row.kind == "reminder" and until >= facts.start:
             raise Skip("SMS quiet hours last until the appointment starts")
         round_ = (row.payload or {}).get("round", 0) + 1

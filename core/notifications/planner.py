@@ -28,7 +28,7 @@ from core.db.models import (
 from core.db.session import UnitOfWork
 from core.notifications.ports import Jobs, deliver_now, notification_job_id
 from core.notifications.records import ensure
-from core.notifications.sender import NoChannel, Outbox
+from core.notifications.sender import NoChannel, Outbox, Sender
 from core.notifications.timing import (
     QuietHours,
     after_quiet,
@@ -69,12 +69,12 @@ class Planner:
 
     def _notices(self, s: Session, kind: str, appt: Appointment, actor: str, extra: dict):
         """(notification kind, user, channel) for each message the event calls for."""
-        client_channel = self._channel(appt.client_id)
+        sender = self._sender(appt.client_id)
         if kind == "booked":
             yield "confirmation", appt.client_id, ""
-        elif kind == "moved" and not (actor == "client" and client_channel == "sms"):
-            yield "moved", appt.client_id, ""  # a client who moved it by text was just told so
-        elif kind == "cancelled" and (actor != "client" or client_channel == "email"):
+        elif kind == "moved" and not (actor == "client" and sender is not None and not sender.calendar_files):
+            yield "moved", appt.client_id, ""  # a client who moved it where no .ics goes (SMS) was just told so
+        elif kind == "cancelled" and (actor != "client" or (sender is not None and sender.invitations)):
             # A client who cancelled was told so in the chat; an emailed invitation is still in their
             # calendar, though, and only the cancellation's METHOD:CANCEL takes it out.
             yield "cancelled", appt.client_id, ""
@@ -83,7 +83,7 @@ class Planner:
         if kind in ("moved", "cancelled") and actor == "client":
             provider = s.get(Provider, appt.provider_id)
             if provider is not None and provider.slack_user_id:
-                yield f"provider_{kind}", provider.user_id, "slack"
+                yield f"provider_{kind}", provider.user_id, ""  # the channel is Outbox.route_provider's
 
     def sync_reminders(self, appointment_id: int) -> None:
         """Make the appointment's pending reminders exactly those of its current version."""
@@ -113,11 +113,12 @@ class Planner:
         business = get_business(s)
         zone = client.timezone or business.timezone
         quiet = QuietHours(business.sms_quiet_start, business.sms_quiet_end)
-        by_sms = self._channel(appt.client_id) == "sms"
+        sender = self._sender(appt.client_id)
+        quiet_hours = sender is not None and sender.quiet_hours
         rows = []
         for offset in self.offsets:
             due = reminder_due(appt.start_at, offset)
-            if by_sms:
+            if quiet_hours:
                 due = after_quiet(due, zone, quiet)
             if due <= now or due >= appt.start_at:
                 continue  # never a reminder in the past, nor one pushed past the start
@@ -128,9 +129,9 @@ class Planner:
                 rows.append(row)
         return rows
 
-    def _channel(self, user_id: int) -> str | None:
+    def _sender(self, user_id: int) -> Sender | None:
         try:
-            return self.outbox.route(user_id)[0].channel
+            return self.outbox.route(user_id)[0]
         except NoChannel:
             return None
 

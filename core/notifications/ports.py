@@ -30,9 +30,13 @@ class Jobs(Protocol):
 
 
 class AgendaPoster(Protocol):
-    """Posts a provider's agenda for one day where they work (a Slack DM with the agenda's buttons)."""
+    """Posts a provider's agenda for one day where they work (on Slack: a DM with the agenda's buttons).
 
-    def post_agenda(self, provider_id: int, slack_user_id: str, day: date) -> str | None:
+    The recipient is the provider's address on `channel`, found by `Outbox.route_provider`."""
+
+    channel: str
+
+    def post_agenda(self, provider_id: int, recipient: str, day: date) -> str | None:
         """Post it; return the platform's message id. Raises `SendFailed`."""
 
 

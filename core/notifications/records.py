@@ -95,7 +95,7 @@ def facts(s: Session, appointment_id: int | None) -> AppointmentFacts | None:
     return AppointmentFacts(
         id=appt.id, version=appt.version, status=appt.status, start=appt.start_at, end=appt.end_at,
         code=appt.confirmation_code, service=service.name, provider=provider.name, provider_zone=provider.timezone,
-        provider_slack=provider.slack_user_id,
+        provider_id=provider.id,
         client_id=client.id, client_name=client.name or f"client #{client.id}",
         client_zone=client.timezone or business.timezone, business=business.name,
         cancellation_reason=appt.cancellation_reason)

@@ -3,6 +3,10 @@
 A sender's only must-have is sending a `Reply` to one recipient; a channel without buttons
 renders the choices as numbered lines (see `bots/`). Optional capabilities: `FileSender` (a
 file with the message) and `NoticeSender` (a whole `Notice`: subject, invitation, links).
+
+What sets one channel apart from another is said by its sender's attributes (`quiet_hours`,
+`buttons`, `letters`, `agendas`, `calendar_files`, `invitations`), never by a channel's name tested in the core: a new channel
+is a new sender, and the core stays as it is.
 """
 from __future__ import annotations
 
@@ -34,7 +38,15 @@ class SendFailed(Exception):
 
 
 class Sender(Protocol):
+    """Sends to one channel. Adapters subclass it for the defaults below and set what differs."""
+
     channel: str
+    quiet_hours: bool = False  # what can wait (reminders, follow-ups) waits for the business's quiet hours to end
+    buttons: bool = True  # choices reach the person as something to tap; False: a notice leaves them out
+    letters: bool = False  # a reminder is answered with one letter (C, X, R) rather than buttons
+    agendas: bool = False  # providers work here: their day's agenda and notes about their clients come here
+    calendar_files: bool = True  # a notice carries the appointment's .ics; False: it says no more than the chat did
+    invitations: bool = False  # the .ics is a calendar invitation, which only a cancellation notice takes back
 
     def send(self, recipient: str, reply: Reply) -> str | None:
         """Send one reply to the channel's id for a person; return the platform's message id if it gives one."""
@@ -92,6 +104,20 @@ class Outbox:
             else:
                 return self.senders[channel], open_[0].recipient
         raise NoChannel("no channel reaches this person: " + ("; ".join(why) or "no chat, phone or email on file"))
+
+    def route_provider(self, provider_id: int) -> tuple[Sender, str]:
+        """The sender and recipient that reach a provider where providers work (a sender with `agendas`:
+        Slack). Raises NoChannel saying why none does."""
+        with UnitOfWork(self.session_factory) as uow:
+            addresses = contacts.provider_reach(uow.session, provider_id)
+        if addresses is None:
+            raise NoChannel(f"no channel reaches this provider: provider {provider_id} not found")
+        for address in addresses:
+            sender = self.senders.get(address.channel)
+            if sender is not None and sender.agendas and not address.opted_out:
+                return sender, address.recipient
+        where = [c for c, s in self.senders.items() if s.agendas] or ["none switched on here"]
+        raise NoChannel(f"no channel reaches this provider where providers work ({', '.join(where)})")
 
     def opt_out(self, channel: str, recipient: str) -> None:
         """This address takes no more messages (a blocked bot): the next route goes past it."""

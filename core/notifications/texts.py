@@ -1,4 +1,4 @@
-"""What each notification says, per channel: buttons where the channel has them, letters on SMS.
+"""What each notification says: buttons where the channel has them, letters where reminders are answered so.
 
 Times are shown in the reader's zone with the zone named. A confirmation (or a move) carries
 the appointment's .ics where the channel can take a file.
@@ -14,8 +14,7 @@ from core.conversation.render import clock, day_label, when, zone_label
 from core.notifications.calendar import CalendarEntry, ics
 from core.notifications.attachment import Attachment
 
-SMS = "sms"
-SMS_ACTIONS = "Reply C to confirm, X to cancel, R to move."  # never the bare word CANCEL: it opts out
+LETTER_ACTIONS = "Reply C to confirm, X to cancel, R to move."  # never the bare word CANCEL: it opts out
 
 
 @dataclass(frozen=True)
@@ -31,7 +30,7 @@ class AppointmentFacts:
     service: str
     provider: str
     provider_zone: str
-    provider_slack: str | None
+    provider_id: int
     client_id: int
     client_name: str
     client_zone: str
@@ -43,9 +42,12 @@ class AppointmentFacts:
         return f"{when(self.start, zone, now)} {zone_label(zone)}"
 
 
-def compose(kind: str, facts: AppointmentFacts, channel: str, now: datetime,
-            payload: dict) -> tuple[Reply, Attachment | None]:
-    """The message for the client and, where it helps, the .ics to go with it."""
+def compose(kind: str, facts: AppointmentFacts, now: datetime, payload: dict, *,
+            buttons: bool = True, letters: bool = False) -> tuple[Reply, Attachment | None]:
+    """The message for the client and, where it helps, the .ics to go with it.
+
+    `buttons` and `letters` are the sender's (`core.notifications.sender.Sender`): without buttons a
+    notice's choices are said in words; with letters a reminder is answered C, X or R."""
     what = f"{facts.service} with {facts.provider}"
     if kind == "confirmation":
         text = f"Booked: {what}, {facts.at(now)}. Your confirmation code is {facts.code}."
@@ -61,25 +63,25 @@ def compose(kind: str, facts: AppointmentFacts, channel: str, now: datetime,
         reason = f" Reason: {facts.cancellation_reason.rstrip('.')}." if facts.cancellation_reason else ""
         return Reply(f"Sorry, {facts.business} has had to cancel your {what}, {facts.at(now)}.{reason} "
                      "Message me whenever you'd like to book another time.",
-                     _choices(channel, ("Book another time", choices.intent("book")))), None
+                     _choices(buttons, ("Book another time", choices.intent("book")))), None
     if kind == "no_show":
         return Reply(f"We missed you at your {what}, {facts.at(now)}. Would you like to book another time?",
-                     _choices(channel, ("Book again", choices.rebook(facts.id)))), None
+                     _choices(buttons, ("Book again", choices.rebook(facts.id)))), None
     if kind == "follow_up":
         text = f"Thanks for visiting {facts.business}! We hope you enjoyed your {facts.service}."
-        if channel == SMS:
+        if not buttons:
             return Reply(f"{text} To book again, just text \"book a {facts.service.lower()}\"."), None
         return Reply(text + " Book your next one in one tap:",
                      (Choice(f"Book another {facts.service.lower()}", choices.rebook(facts.id)),)), None
     if kind == "reminder":
-        return reminder(facts, channel, now), None
+        return reminder(facts, now, letters=letters), None
     raise ValueError(f"no text for a {kind!r} notification")
 
 
-def reminder(facts: AppointmentFacts, channel: str, now: datetime) -> Reply:
+def reminder(facts: AppointmentFacts, now: datetime, *, letters: bool = False) -> Reply:
     text = f"Reminder: your {facts.service} with {facts.provider} is {facts.at(now)}."
-    if channel == SMS:
-        return Reply(f"{text} {SMS_ACTIONS}")
+    if letters:
+        return Reply(f"{text} {LETTER_ACTIONS}")
     return Reply(text, (Choice("Confirm", choices.remind("confirm", facts.id)), Choice("Cancel", choices.remind("cancel", facts.id)),
                         Choice("Move", choices.remind("move", facts.id))))
 
@@ -101,6 +103,6 @@ def calendar_file(facts: AppointmentFacts, now: datetime) -> Attachment:
                              facts.business, f"Confirmation code {facts.code}. Booked with Slotline."), now=now)
 
 
-def _choices(channel: str, *pairs: tuple[str, str]) -> tuple[Choice, ...]:
-    # On SMS a numbered line could only be answered inside a conversation; a sentence says enough.
-    return () if channel == SMS else tuple(Choice(label, value) for label, value in pairs)
+def _choices(buttons: bool, *pairs: tuple[str, str]) -> tuple[Choice, ...]:
+    # Without buttons (SMS) a numbered line could only be answered inside a conversation; a sentence says enough.
+    return () if not buttons else tuple(Choice(label, value) for label, value in pairs)
