@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 import redis
 from sqlalchemy import Engine, event, func, select, text
 
-from core.booking import catalog
+from core.booking import setup_writes
 from core.booking.business_file import load_business
 from core.booking.coordination import Coordination, ProviderLock
 from core.db.models import Base, Provider, Service
@@ -84,7 +84,7 @@ def make_business(session_factory, *, providers: int, clients: int, horizon_days
     with UnitOfWork(session_factory, write=True) as uow:
         s = uow.session
         load_business(s, spec)
-        client_ids = [catalog.create_user(s, name=f"Client {i}", timezone=ZONE).id for i in range(clients)]
+        client_ids = [setup_writes.create_user(s, name=f"Client {i}", timezone=ZONE).id for i in range(clients)]
         service_id = s.scalar(select(Service.id))
         provider_ids = list(s.scalars(select(Provider.id).order_by(Provider.id)))
         uow.commit()

@@ -1,10 +1,10 @@
-"""Small businesses for tests, built through the same catalog functions the API and loader use."""
+"""Small businesses for tests, built through the same set-up functions the API and loader use."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, time, timezone
 
-from core.booking import catalog
+from core.booking import setup_writes
 from core.booking.business_file import load_business
 from core.db.session import UnitOfWork
 
@@ -61,7 +61,7 @@ def make_salon(session_factory, *, zone: str = "Europe/London", clients: int = 3
         ids = {sv.name: sv.id for sv in s.query(Service)}
         people = {p.name: p.id for p in s.query(Provider)}
         room = s.query(Resource).one().id
-        client_ids = [catalog.create_user(s, name=f"Client {i}", timezone="America/New_York").id
+        client_ids = [setup_writes.create_user(s, name=f"Client {i}", timezone="America/New_York").id
                       for i in range(clients)]
         uow.commit()
     return Salon(haircut=ids["Haircut"], colour=ids["Colour"], beard=ids["Beard trim"], sam=people["Sam"],

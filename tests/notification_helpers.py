@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 import worker
 from config.settings import Settings
-from core.booking import catalog
+from core.booking import setup_writes
 from core.booking.commands import Book, Cancel, Reschedule
 from core.db.models import Notification, Provider
 from core.db.session import UnitOfWork
@@ -47,9 +47,9 @@ class Desk:
     def client(self, name: str, channel: str, external_id: str, *, zone: str = "Europe/London") -> int:
         with UnitOfWork(self.container.session_factory, write=True) as uow:
             phone = external_id if channel == "sms" else None
-            user = catalog.create_user(uow.session, name=name, phone=phone, timezone=zone)
+            user = setup_writes.create_user(uow.session, name=name, phone=phone, timezone=zone)
             user.preferred_channel = channel
-            catalog.link_identity(uow.session, user_id=user.id, channel=channel, external_id=external_id)
+            setup_writes.link_identity(uow.session, user_id=user.id, channel=channel, external_id=external_id)
             uow.commit()
             return user.id
 

@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 from sqlalchemy import event, inspect, select
 
-from core.booking import catalog, errors
+from core.booking import errors, setup_writes
 from core.booking.business_file import load_business
 from core.booking.commands import Book, FindSlots
 from core.booking.coordination import Coordination
@@ -75,7 +75,7 @@ def test_service_and_provider_changes_apply_at_once(booking, salon, session_fact
     with pytest.raises(errors.InvalidRequest, match="does not offer"):
         book(booking, salon, at(LDN, *TUE, 10), provider=salon.alex)
     with write(session_factory) as s:
-        catalog.add_time_off(s, provider_id=salon.sam, start=at(LDN, *TUE, 9), end=at(LDN, *TUE, 12))
+        setup_writes.add_time_off(s, provider_id=salon.sam, start=at(LDN, *TUE, 9), end=at(LDN, *TUE, 12))
     with pytest.raises(errors.OutsideHours):
         book(booking, salon, at(LDN, *TUE, 10))
 

@@ -9,7 +9,7 @@ from sqlalchemy import create_engine
 
 from core import health
 from core.booking import errors
-from core.booking.catalog import Window
+from core.booking.setup_writes import Window
 from core.booking.setup import BusinessSetup
 from core.booking.stats import StatsUnavailable, bookings_by_channel
 from core.db.session import make_session_factory

@@ -297,11 +297,11 @@ def test_a_double_tap_on_yes_books_once(web, session_factory, salon):
 
 
 def test_waiting_list_when_nothing_fits(web, container, session_factory, salon):
-    from core.booking import catalog
+    from core.booking import setup_writes
     from core.db.session import UnitOfWork
 
     with UnitOfWork(session_factory, write=True) as uow:
-        catalog.add_time_off(uow.session, provider_id=salon.sam, start=at(LDN, 2026, 11, 30, 0),
+        setup_writes.add_time_off(uow.session, provider_id=salon.sam, start=at(LDN, 2026, 11, 30, 0),
                              end=at(LDN, 2027, 1, 4, 0), reason="sabbatical")
         uow.commit()
     chat = Chat(web)
@@ -467,12 +467,12 @@ def test_two_messages_at_once_from_one_person_do_not_interleave(web, session_fac
 
 
 def test_a_phone_already_on_file_links_to_that_client(container, session_factory, salon):
-    from core.booking import catalog
+    from core.booking import setup_writes
     from core.conversation.messages import Inbound
     from core.db.session import UnitOfWork
 
     with UnitOfWork(session_factory, write=True) as uow:
-        known = catalog.create_user(uow.session, name="Mia Lopez", phone="+44 20 7946 0958").id
+        known = setup_writes.create_user(uow.session, name="Mia Lopez", phone="+44 20 7946 0958").id
         uow.commit()
 
     def text(words: str) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from core.booking import catalog, clients, errors
+from core.booking import clients, errors, setup_writes
 from core.db.models import ChannelIdentity, User
 from core.db.session import UnitOfWork
 
@@ -18,7 +18,7 @@ ANA_PHONE, BO_PHONE = "+442079460958", "+442079460959"
 @pytest.fixture(name="ana")
 def ana_fixture(session_factory) -> int:
     with UnitOfWork(session_factory, write=True) as uow:
-        ana = catalog.create_user(uow.session, name="Ana", phone=ANA_PHONE, email="ana@example.com")
+        ana = setup_writes.create_user(uow.session, name="Ana", phone=ANA_PHONE, email="ana@example.com")
         uow.commit()
         return ana.id
 

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from icalendar import Calendar
 
 from bots.email.smtp import Smtp, SmtpServer
-from core.booking import catalog
+from core.booking import setup_writes
 from core.db.session import UnitOfWork
 from core.notifications.sender import SendFailed
 from tests.doubles.smtp_server import SmtpDouble
@@ -38,7 +38,7 @@ def desk_fixture(engine, redis_client, tmp_path, doubles, smtp):
 def emailed_client(desk, email: str = ANA, name: str = "Ana Souza") -> int:
     """A client loaded with only an email address: they never chatted with us."""
     with UnitOfWork(desk.container.session_factory, write=True) as uow:
-        user = catalog.create_user(uow.session, name=name, email=email, timezone="Europe/London")
+        user = setup_writes.create_user(uow.session, name=name, email=email, timezone="Europe/London")
         uow.commit()
         return user.id
 

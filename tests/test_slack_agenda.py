@@ -15,7 +15,7 @@ from sqlalchemy import delete
 
 import worker
 
-from core.booking import catalog
+from core.booking import setup_writes
 from core.booking.commands import Book
 from core.db.models import ChannelIdentity, Provider, TimeOff, User
 from core.db.session import UnitOfWork
@@ -38,8 +38,8 @@ def day_fixture(slack_container, salon, session_factory):
         s = uow.session
         sam = s.get(Provider, salon.sam)
         sam.timezone, sam.slack_user_id, sam.schedule_version = NY, SAM, sam.schedule_version + 1
-        catalog.link_identity(s, user_id=salon.clients[0], channel="slack", external_id=CLIENT_ON_SLACK)
-        catalog.link_identity(s, user_id=salon.clients[1], channel="web", external_id="web-session-1")
+        setup_writes.link_identity(s, user_id=salon.clients[0], channel="slack", external_id=CLIENT_ON_SLACK)
+        setup_writes.link_identity(s, user_id=salon.clients[1], channel="web", external_id="web-session-1")
         s.get(User, salon.clients[0]).preferred_channel = "slack"
         uow.commit()
 

@@ -5,7 +5,7 @@ import pytest
 
 from bots.sms import OptOuts, SmsSender
 from bots.sms.sender import BaseUrlHttpClient
-from core.booking import catalog
+from core.booking import setup_writes
 from core.conversation.messages import Choice, Reply
 from core.db.session import UnitOfWork
 from core.notifications.sender import Outbox, SendFailed
@@ -92,8 +92,8 @@ def test_a_timeout_or_unreachable_api_may_be_retried(sms_container, twilio_api):
 
 def test_the_outbox_sends_to_a_client_over_their_sms_identity(sender, twilio_api, session_factory):
     with UnitOfWork(session_factory, write=True) as uow:
-        user = catalog.create_user(uow.session, name="Ana", phone=ANA)
-        catalog.link_identity(uow.session, user_id=user.id, channel="sms", external_id=ANA)
+        user = setup_writes.create_user(uow.session, name="Ana", phone=ANA)
+        setup_writes.link_identity(uow.session, user_id=user.id, channel="sms", external_id=ANA)
         uow.commit()
     channel, sid = Outbox(session_factory, {"sms": sender}).send_to_user(user.id, Reply("See you soon"))
     assert (channel, twilio_api.calls[0].form["To"], sid[:2]) == ("sms", ANA, "SM")

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from bots.telegram.channel import ALREADY_CHOSEN
 from bots.telegram.inbound import NO_EDITS, SECRET_HEADER, TEXT_ONLY, UNKNOWN_COMMAND
 from config.settings import Settings
-from core.booking import catalog
+from core.booking import setup_writes
 from core.db.models import ChannelIdentity, User
 from core.db.session import UnitOfWork
 from slotline.bootstrap import build
@@ -175,7 +175,7 @@ def test_sharing_a_phone_links_the_chat_to_the_sms_identity(web, api, session_fa
     assert "reply_markup" not in ana.sent[-1] or "keyboard" not in ana.sent[-1]["reply_markup"]  # offered once
 
     with UnitOfWork(session_factory, write=True) as uow:  # Ben books by SMS already
-        ben_id = catalog.create_user(uow.session, name="Ben", phone="+447911123457").id
+        ben_id = setup_writes.create_user(uow.session, name="Ben", phone="+447911123457").id
         uow.commit()
     ben = Chat(web, api, TelegramPerson(user_id=5550002, first_name="Ben"))
     ben.say("hello")

@@ -18,7 +18,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 from bots.sms import keywords
 from bots.sms.optouts import CHANNEL, OptOuts, masked
 from bots.sms.render import render
-from core.booking import catalog, errors
+from core.booking import errors, setup_writes
 from core.conversation.assistant import Assistant
 from core.conversation.errors import ConversationBusy
 from core.conversation.messages import Inbound, Reply
@@ -110,7 +110,7 @@ def e164(raw: str, to: str | None = None) -> str:
         except phonenumbers.NumberParseException:
             region = None
     try:
-        return catalog.normalise_phone(raw, region)
+        return setup_writes.normalise_phone(raw, region)
     except errors.InvalidRequest as exc:
         raise BadWebhook(str(exc)) from None
 

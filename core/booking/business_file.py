@@ -16,8 +16,8 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.booking import catalog, errors
-from core.booking.catalog import Window
+from core.booking import errors, setup_writes
+from core.booking.setup_writes import Window
 from core.booking.schedules import bump_catalogue
 from core.db.models import Business, Provider, Resource, Service
 
@@ -53,7 +53,7 @@ def load_business(s: Session, data: dict[str, Any]) -> dict[str, int]:
 def _business(s: Session, spec: dict) -> Business:
     business = s.get(Business, 1) or Business(id=1)
     business.name = spec.get("name", business.name or "Slotline")
-    business.timezone = catalog.check_zone(spec.get("timezone", business.timezone or "UTC"))
+    business.timezone = setup_writes.check_zone(spec.get("timezone", business.timezone or "UTC"))
     for key, attr in RULES.items():
         if key in spec:
             setattr(business, attr, spec[key])
@@ -66,7 +66,7 @@ def _business(s: Session, spec: dict) -> Business:
 def _resource(s: Session, spec: dict) -> Resource:
     found = s.scalar(select(Resource).where(Resource.name == spec["name"]))
     if found is None:
-        return catalog.create_resource(s, name=spec["name"], kind=spec.get("kind", "room"))
+        return setup_writes.create_resource(s, name=spec["name"], kind=spec.get("kind", "room"))
     found.kind = spec.get("kind", found.kind)
     return found
 
@@ -79,7 +79,7 @@ def _service(s: Session, spec: dict, resources: dict[str, Resource]) -> Service:
     needed = [_named(resources, name, "resource") for name in spec.get("resources", [])]
     found = s.scalar(select(Service).where(Service.name == spec["name"]))
     if found is None:
-        return catalog.create_service(s, name=spec["name"], resource_ids=[r.id for r in needed], **fields)
+        return setup_writes.create_service(s, name=spec["name"], resource_ids=[r.id for r in needed], **fields)
     for attr, value in fields.items():
         setattr(found, attr, value)
     found.resources = needed
@@ -91,22 +91,22 @@ def _provider(s: Session, spec: dict, services: dict[str, Service], default_zone
     offered = [_named(services, name, "service") for name in spec.get("services", [])]
     found = s.scalar(select(Provider).where(Provider.name == spec["name"]))
     if found is None:
-        found = catalog.create_provider(s, name=spec["name"], timezone=zone, service_ids=[sv.id for sv in offered])
-    found.timezone, found.services = catalog.check_zone(zone), offered
+        found = setup_writes.create_provider(s, name=spec["name"], timezone=zone, service_ids=[sv.id for sv in offered])
+    found.timezone, found.services = setup_writes.check_zone(zone), offered
     found.email, found.slack_user_id = spec.get("email"), spec.get("slackUserId")
     found.daily_limit = spec.get("dailyLimit")
     if "agendaTime" in spec:
         found.agenda_time = _time(spec["agendaTime"])
     s.flush()
-    catalog.set_weekly_hours(s, provider_id=found.id, windows=_weekly(spec.get("hours") or {}),
+    setup_writes.set_weekly_hours(s, provider_id=found.id, windows=_weekly(spec.get("hours") or {}),
                              breaks=_weekly(spec.get("breaks") or {}, every_day_ok=True))
     for day in spec.get("daysOff", []):
-        catalog.set_date_override(s, provider_id=found.id, day=_date(day))
+        setup_writes.set_date_override(s, provider_id=found.id, day=_date(day))
     for item in spec.get("overrides", []):
-        catalog.set_date_override(s, provider_id=found.id, day=_date(item["date"]),
+        setup_writes.set_date_override(s, provider_id=found.id, day=_date(item["date"]),
                                   windows=[_range(r) for r in item.get("hours", [])])
     for item in spec.get("timeOff", []):
-        catalog.add_time_off(s, provider_id=found.id, start=_local(item["start"], zone),
+        setup_writes.add_time_off(s, provider_id=found.id, start=_local(item["start"], zone),
                              end=_local(item["end"], zone), reason=item.get("reason"))
     return found
 

@@ -2,7 +2,7 @@
 
 The one place a channel identity (a Telegram chat, a Slack user, an SMS number, a web session)
 is matched to a client, a client is made, a phone is linked, and an address opts out or back in.
-One phone rule throughout: E.164 (`catalog.normalise_phone`), and a number belongs to the client
+One phone rule throughout: E.164 (`setup_writes.normalise_phone`), and a number belongs to the client
 whose phone it is, else to the client its SMS identity speaks for.
 
 A web visitor becomes a client when they book or join the waiting list (`enroll`); rows made
@@ -18,7 +18,7 @@ from sqlalchemy import delete, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.booking import catalog, errors
+from core.booking import errors, setup_writes
 from core.db.models import Appointment, ChannelIdentity, Notification, Provider, User, WaitlistEntry
 from core.db.session import UnitOfWork
 
@@ -66,7 +66,7 @@ def enroll(session_factory: sessionmaker[Session], channel: str, external_id: st
         if user is None:
             user = (_holder(s, phone=phone) if phone else None) or _new(s, display_name, phone=_e164(phone))
             user.last_channel = channel
-            catalog.link_identity(s, user_id=user.id, channel=channel, external_id=external_id)
+            setup_writes.link_identity(s, user_id=user.id, channel=channel, external_id=external_id)
             uow.commit()
         return _known(user)
 
@@ -80,7 +80,7 @@ def enroll_verified(session_factory: sessionmaker[Session], channel: str, extern
         user = _holder(s, phone=phone, email=email) or _new(s, display_name, phone=_e164(phone),
                                                             email=_email(email))
         user.last_channel = channel
-        catalog.link_identity(s, user_id=user.id, channel=channel, external_id=external_id)
+        setup_writes.link_identity(s, user_id=user.id, channel=channel, external_id=external_id)
         uow.commit()
         return _known(user)
 
@@ -95,7 +95,7 @@ def has_phone(session_factory: sessionmaker[Session], *, channel: str, external_
 def phone_from_contact(raw: str) -> str:
     """E.164 form of the number a shared contact card carries (often without its "+"); InvalidRequest if none."""
     raw = raw.strip()
-    return catalog.normalise_phone(raw if raw.startswith("+") else "+" + raw)
+    return setup_writes.normalise_phone(raw if raw.startswith("+") else "+" + raw)
 
 
 def link_phone(session_factory: sessionmaker[Session], *, channel: str, external_id: str, phone: str,
@@ -106,7 +106,7 @@ def link_phone(session_factory: sessionmaker[Session], *, channel: str, external
     is re-pointed to them, so their bookings and reminders follow. Otherwise the chat's own client
     (made now if the chat is new) takes the phone. Bookings made by a chat's former client stay with it.
     """
-    phone = catalog.normalise_phone(phone)
+    phone = setup_writes.normalise_phone(phone)
     with UnitOfWork(session_factory, write=True) as uow:
         s = uow.session
         owner = _holder(s, phone=phone) or _by_identity(s, channel, external_id)
@@ -115,8 +115,8 @@ def link_phone(session_factory: sessionmaker[Session], *, channel: str, external
             owner.last_channel = channel
         owner.phone = phone  # no other client has it: `_holder` would have found them
         s.flush()
-        catalog.link_identity(s, user_id=owner.id, channel=channel, external_id=external_id)
-        catalog.link_identity(s, user_id=owner.id, channel=SMS, external_id=phone)
+        setup_writes.link_identity(s, user_id=owner.id, channel=channel, external_id=external_id)
+        setup_writes.link_identity(s, user_id=owner.id, channel=SMS, external_id=phone)
         uow.commit()
         return owner.id
 
@@ -130,14 +130,14 @@ def update_details(s: Session, user: User, changes: dict) -> User:
             raise errors.AlreadyExists(f"a user with email {email} already exists")
         user.email = email
     if "phone" in changes:
-        phone = catalog.normalise_phone(changes["phone"]) if changes["phone"] else None
+        phone = setup_writes.normalise_phone(changes["phone"]) if changes["phone"] else None
         if phone and s.scalar(select(User.id).where(User.phone == phone, User.id != user.id)):
             raise errors.AlreadyExists(f"a user with phone {phone} already exists")
         user.phone = phone
     if "preferred_channel" in changes:
         user.preferred_channel = _channel(changes["preferred_channel"])
     if "timezone" in changes:
-        user.timezone = catalog.check_zone(changes["timezone"]) if changes["timezone"] else None
+        user.timezone = setup_writes.check_zone(changes["timezone"]) if changes["timezone"] else None
     if changes.get("name"):
         user.name = changes["name"].strip()
     s.flush()
@@ -222,7 +222,7 @@ def _set_opt_out(session_factory: sessionmaker[Session], channel: str, address: 
                 owner.last_channel = channel
             if owner is None:
                 return None
-            identity = catalog.link_identity(s, user_id=owner.id, channel=channel, external_id=address)
+            identity = setup_writes.link_identity(s, user_id=owner.id, channel=channel, external_id=address)
         before, identity.opted_out = bool(identity.opted_out), opted_out
         uow.commit()
         return before
@@ -291,7 +291,7 @@ def _e164(phone: str | None) -> str | None:
     if not phone:
         return None
     try:
-        return catalog.normalise_phone(phone)
+        return setup_writes.normalise_phone(phone)
     except errors.InvalidRequest:
         return phone.strip()
 

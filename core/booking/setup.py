@@ -1,6 +1,6 @@
 """Setting up the business, as the REST API asks for it: each call one unit of work, answered with views.
 
-`core.booking.catalog` holds the rules of each write over a session; this service opens the
+`core.booking.setup_writes` holds the rules of each write over a session; this service opens the
 transaction around it, commits, and hands back a `core.booking.views` snapshot, so an edge
 never holds a session. A clash the database finds (a unique column the rules do not check, or
 a concurrent insert) becomes `AlreadyExists`, a conflict the caller can fix.
@@ -15,8 +15,8 @@ from decimal import Decimal
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.booking import catalog, clients, errors, schedules, views
-from core.booking.catalog import Window
+from core.booking import clients, errors, schedules, setup_writes, views
+from core.booking.setup_writes import Window
 from core.booking.views import ProviderView, ResourceView, ServiceView, UserView, WeeklyHoursView
 from core.db.models import User
 from core.db.session import UnitOfWork
@@ -91,7 +91,7 @@ class BusinessSetup:
                     timezone: str | None = None, preferred_channel: str | None = None) -> UserView:
         """A new client, provider or admin; email and phone must be free."""
         with self._write() as s:
-            user = catalog.create_user(s, name=name, email=email, phone=phone, role=role, timezone=timezone)
+            user = setup_writes.create_user(s, name=name, email=email, phone=phone, role=role, timezone=timezone)
             user.preferred_channel = preferred_channel
             s.flush()
             return UserView.of(user)
@@ -108,14 +108,14 @@ class BusinessSetup:
     def create_resource(self, *, name: str, kind: str = "room") -> ResourceView:
         """A new room or piece of equipment; names are unique."""
         with self._write() as s:
-            return ResourceView.of(catalog.create_resource(s, name=name, kind=kind))
+            return ResourceView.of(setup_writes.create_resource(s, name=name, kind=kind))
 
     def create_service(self, *, name: str, duration_minutes: int, description: str | None = None,
                        price: Decimal | None = None, buffer_before_minutes: int = 0, buffer_after_minutes: int = 0,
                        resource_ids: list[int] = (), synonyms: list[str] = ()) -> ServiceView:
         """A new service, needing the resources named; names are unique."""
         with self._write() as s:
-            return ServiceView.of(catalog.create_service(
+            return ServiceView.of(setup_writes.create_service(
                 s, name=name, duration_minutes=duration_minutes, description=description, price=price,
                 buffer_before_minutes=buffer_before_minutes, buffer_after_minutes=buffer_after_minutes,
                 resource_ids=resource_ids, synonyms=synonyms))
@@ -125,7 +125,7 @@ class BusinessSetup:
                         daily_limit: int | None = None) -> ProviderView:
         """A new provider offering the services named, with no hours yet."""
         with self._write() as s:
-            provider = catalog.create_provider(
+            provider = setup_writes.create_provider(
                 s, name=name, timezone=timezone, service_ids=service_ids, user_id=user_id, email=email,
                 slack_user_id=slack_user_id, daily_limit=daily_limit)
             return ProviderView.of(provider)
@@ -134,10 +134,10 @@ class BusinessSetup:
                          breaks: list[Window] | None = None) -> WeeklyHoursView:
         """Replace the weekly hours, and the breaks unless `breaks` is None; returns what is saved."""
         with self._write() as s:
-            catalog.set_weekly_hours(s, provider_id=provider_id, windows=windows, breaks=breaks)
+            setup_writes.set_weekly_hours(s, provider_id=provider_id, windows=windows, breaks=breaks)
             return views.weekly_hours(s, [provider_id])[provider_id]
 
     def set_date_override(self, *, provider_id: int, day: date, windows: list[tuple[time, time]] = ()) -> None:
         """Give one provider-local date its own hours; no windows means closed that day."""
         with self._write() as s:
-            catalog.set_date_override(s, provider_id=provider_id, day=day, windows=windows)
+            setup_writes.set_date_override(s, provider_id=provider_id, day=day, windows=windows)

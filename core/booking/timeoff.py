@@ -17,7 +17,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.booking import catalog, errors
+from core.booking import errors, setup_writes
 from core.booking.bulk_cancel import MAX_AT_ONCE, Cancellations, cancel_each
 from core.booking.service import BookingService
 from core.db.models import ACTIVE_STATUSES, Appointment, Provider, TimeOff
@@ -57,7 +57,7 @@ def block_time(booking: BookingService, request: TimeOffRequest) -> TimeOffBlock
         if len(clashes) > MAX_AT_ONCE:  # refused before the time off is saved, not half done after
             raise errors.InvalidRequest(f"that time off covers {len(clashes)} appointments; at most {MAX_AT_ONCE} "
                                         "can be cancelled with it, so block a shorter time")
-        entry = catalog.add_time_off(s, provider_id=request.provider_id, start=request.start, end=request.end,
+        entry = setup_writes.add_time_off(s, provider_id=request.provider_id, start=request.start, end=request.end,
                                      reason=request.reason)
         uow.commit()
     if not clashes:

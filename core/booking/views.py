@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.booking import errors
-from core.booking.catalog import Window
+from core.booking.setup_writes import Window
 from core.db.models import Break, Provider, Resource, Service, User, WeeklyHours
 
 

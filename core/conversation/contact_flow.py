@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from core.booking import catalog, errors
+from core.booking import errors, setup_writes
 from core.conversation.state import ASK_EMAIL, IDLE, State
 from core.conversation.turn import Turn
 from core.db.models import User
@@ -120,7 +120,7 @@ def _inline_address(channel: str, text: str) -> str | None:
     if found is None or channel == contacts.EMAIL:
         return found[0] if found else None
     try:
-        return catalog.normalise_phone(found[0])
+        return setup_writes.normalise_phone(found[0])
     except errors.InvalidRequest:
         return found[0]  # `_store` refuses it with a message
 

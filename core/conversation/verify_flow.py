@@ -18,7 +18,7 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Callable
 
-from core.booking import catalog, errors
+from core.booking import errors, setup_writes
 from core.conversation.state import ASK_CODE, ASK_CONTACT, IDLE, State
 from core.conversation.turn import Turn
 
@@ -71,7 +71,7 @@ def _take_contact(turn: Turn) -> State | None:
         turn.say(f"Sorry, I can only send codes to your {_what(kinds)}.")
         return ASK_CONTACT
     try:
-        address = email[0].lower() if email is not None else catalog.normalise_phone(phone[0])
+        address = email[0].lower() if email is not None else setup_writes.normalise_phone(phone[0])
     except errors.InvalidRequest:
         turn.say("That number doesn't look right. Please give it with its country code, like +44 7700 900123.")
         return ASK_CONTACT

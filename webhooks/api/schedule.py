@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from core.booking.catalog import Window as CoreWindow
+from core.booking.setup_writes import Window as CoreWindow
 from core.booking.timeoff import TimeOffRequest, block_time
 from webhooks.api.appointment_schemas import TimeOffIn, TimeOffOut
 from webhooks.api.providers import ProviderId

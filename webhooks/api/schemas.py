@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, model_validator
 from pydantic.alias_generators import to_camel
 
-from core.booking.catalog import Window as CoreWindow
+from core.booking.setup_writes import Window as CoreWindow
 from core.booking.views import ProviderView, ResourceView, ServiceView, UserView, WeeklyHoursView
 from webhooks.api.fields import Day, Id, IdList, Minutes, WallEnd, WallStart, Zone, text
 
