@@ -24,7 +24,7 @@ from benchmarks.booking_fixture import (
 )
 from core.booking.availability import Interval, free_slots
 from core.booking.commands import FindSlots
-from core.booking.schedules import load_schedule, read_offer, utc_range
+from core.booking.schedules import load_schedule, read_terms, utc_range
 from core.booking.service import BookingService
 from core.db.models import Appointment
 
@@ -78,7 +78,7 @@ def measure_availability(booking: BookingService, engine: Engine, world: World, 
           + ", ".join(f"{v // repeats} {k}" for k, v in meter.calls.most_common()))
     print(f"    of which about    {find * in_sql * 1e3:7.2f} ms inside SQL statements, {alone * 1e3:.2f} ms in the "
           f"free_slots engine (timed alone on the same inputs), {(find * (1 - in_sql) - alone) * 1e3:.2f} ms the "
-          f"rest (ORM, pre-ping/BEGIN/ROLLBACK, OfferedSlot objects, sort)")
+          f"rest (ORM, pre-ping/BEGIN/ROLLBACK, FreeSlot objects, sort)")
     print(f"  one SELECT          {one * 1e3:7.2f} ms   (pooled connection checked out for it)")
     print(f"  one SELECT, open    {bare * 1e3:7.2f} ms   (on a connection already open)")
     print(f"  find_slots / SELECT = {find / one:.1f}x  (vs open connection {find / bare:.1f}x)")
@@ -114,9 +114,9 @@ def engine_only(booking: BookingService, provider_id: int, service_id: int, cmd:
                 rows: list) -> Callable[[], object]:
     """`free_slots` with exactly the inputs find_slots gives it, read once, so only the engine is timed."""
     with booking.session_factory() as s:
-        offer = read_offer(s, provider_id, service_id)
-        schedule = load_schedule(s, provider_id, offer.timezone)
-    shape, rules = offer.shape, offer.rules
+        terms = read_terms(s, provider_id, service_id)
+        schedule = load_schedule(s, provider_id, terms.timezone)
+    shape, rules = terms.shape, terms.rules
     busy = [Interval(bs, be) for bs, be, _ in rows]
     now = booking.clock()
     return lambda: free_slots(schedule, shape, rules, start_date=cmd.start_date, end_date=cmd.end_date,

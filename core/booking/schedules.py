@@ -2,11 +2,11 @@
 
 What a decision needs about its provider, service and business (the provider's zone and
 daily limit, the service's shape and rooms, who offers what, the rules) is read as one
-`Offer` in one query, on every call: one round trip, and nothing in it can be stale.
+`BookingTerms` in one query, on every call: one round trip, and nothing in it can be stale.
 
 A provider's schedule (hours, breaks, overrides, time off) changes rarely and is read on
 every availability query, so it is cached per process and keyed by the provider's
-`schedule_version`, which every change bumps and which each `Offer` carries.
+`schedule_version`, which every change bumps and which each `BookingTerms` carries.
 """
 from __future__ import annotations
 
@@ -82,11 +82,11 @@ def catalogue_version(session: Session) -> int | None:
 
 
 @dataclass(frozen=True)
-class Offer:
+class BookingTerms:
     """A provider and a service as a booking decision sees them, with the business's rules.
 
     `service_*` and `shape` are None when no such service exists; `client_known` and
-    `booked_id` answer for the client and idempotency key given to `read_offer`."""
+    `booked_id` answer for the client and idempotency key given to `read_terms`."""
 
     provider_id: int
     provider_name: str
@@ -112,7 +112,7 @@ _offers = exists().where(provider_services.c.provider_id == _providers.c.id,
                          provider_services.c.service_id == _services.c.id)
 # providers LEFT JOIN services LEFT JOIN business, plus what else a decision asks, as columns.
 # Statements are built once: SQLAlchemy then finds their compiled form by a memoised cache key.
-_OFFERS = (
+_TERMS = (
     select(_providers.c.id, _providers.c.name, _providers.c.timezone, _providers.c.daily_limit,
            _providers.c.schedule_version, _services.c.id.label("service_id"), _services.c.name.label("service_name"),
            _services.c.active.label("service_active"), _services.c.duration_minutes,
@@ -133,31 +133,31 @@ _OFFERS = (
                  .outerjoin(_business, _business.c.id == 1))
     .where(_providers.c.active.is_(True))
 )
-_ONE_OFFER = _OFFERS.where(_providers.c.id == bindparam("provider_id"))
+_ONE_TERMS = _TERMS.where(_providers.c.id == bindparam("provider_id"))
 # On PostgreSQL the row lock serialises one provider's bookings in the database too (daily limits).
-_ONE_OFFER_LOCKED = _ONE_OFFER.with_for_update(of=_providers)
-_EVERY_OFFER = _OFFERS.where(_offers).order_by(_providers.c.id)
+_ONE_TERMS_LOCKED = _ONE_TERMS.with_for_update(of=_providers)
+_EVERY_TERMS = _TERMS.where(_offers).order_by(_providers.c.id)
 
 
-def read_offer(session: Session, provider_id: int, service_id: int, *, client_id: int | None = None,
-               key: str | None = None, lock: bool = False, now: datetime | None = None) -> Offer | None:
+def read_terms(session: Session, provider_id: int, service_id: int, *, client_id: int | None = None,
+               key: str | None = None, lock: bool = False, now: datetime | None = None) -> BookingTerms | None:
     """The active provider with the service (locking the provider's row if asked), or None.
 
     `now` counts the client's upcoming bookings against the business's cap, if it has one."""
-    row = session.execute(_ONE_OFFER_LOCKED if lock else _ONE_OFFER, dict(
+    row = session.execute(_ONE_TERMS_LOCKED if lock else _ONE_TERMS, dict(
         provider_id=provider_id, service_id=service_id, client_id=client_id, key=key, now=now)).first()
-    return None if row is None else _offer(row)
+    return None if row is None else _terms(row)
 
 
-def offers_of(session: Session, service_id: int) -> list[Offer]:
+def terms_of(session: Session, service_id: int) -> list[BookingTerms]:
     """Every active provider who offers the service, by id."""
-    rows = session.execute(_EVERY_OFFER, dict(service_id=service_id, client_id=None, key=None, now=None))
-    return [_offer(row) for row in rows]
+    rows = session.execute(_EVERY_TERMS, dict(service_id=service_id, client_id=None, key=None, now=None))
+    return [_terms(row) for row in rows]
 
 
-def _offer(row: Row) -> Offer:
+def _terms(row: Row) -> BookingTerms:
     rules = DEFAULT_RULES if row.min_notice_minutes is None else row._mapping  # no business row: the defaults
-    return Offer(
+    return BookingTerms(
         provider_id=row.id, provider_name=row.name, timezone=row.timezone, schedule_version=row.schedule_version,
         service_id=row.service_id, service_name=row.service_name, service_active=bool(row.service_active),
         shape=None if row.service_id is None else _shape(
@@ -179,13 +179,13 @@ class ScheduleCache:
         self._cache: dict[int, tuple[int, Schedule]] = {}
         self._lock = threading.Lock()
 
-    def get(self, session: Session, offer: Offer) -> Schedule:
-        hit = self._cache.get(offer.provider_id)
-        if hit is not None and hit[0] == offer.schedule_version:
+    def get(self, session: Session, terms: BookingTerms) -> Schedule:
+        hit = self._cache.get(terms.provider_id)
+        if hit is not None and hit[0] == terms.schedule_version:
             return hit[1]
-        schedule = load_schedule(session, offer.provider_id, offer.timezone)
+        schedule = load_schedule(session, terms.provider_id, terms.timezone)
         with self._lock:
-            self._cache[offer.provider_id] = (offer.schedule_version, schedule)
+            self._cache[terms.provider_id] = (terms.schedule_version, schedule)
         return schedule
 
 

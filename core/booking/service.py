@@ -2,7 +2,7 @@
 
 Every change takes the provider's Redis lock (to narrow contention), then runs one write
 transaction that reads and locks the provider's row with all the decision needs (one query,
-see `schedules.read_offer`), re-checks the slot and inserts or updates. The database's own
+see `schedules.read_terms`), re-checks the slot and inserts or updates. The database's own
 guard against overlaps (an exclusion constraint on PostgreSQL, a trigger on SQLite) stands
 behind the check, and a violation of it becomes `SlotTaken` or `ResourceBusy`: for a new
 booking it is what finds an overlap, as the day's appointments are not read first (see
@@ -24,8 +24,8 @@ from core.booking import errors, events, outbox
 from core.booking.availability import block_of
 from core.booking.commands import Book, Cancel, FindSlots, HoldSlot, Reschedule, SetStatus
 from core.booking.coordination import Coordination, Hold
-from core.booking.schedules import Offer, get_business, insert_appointment, read_offer, write_audit
-from core.booking.slots import OfferedSlot, SlotFinder, require_offer
+from core.booking.schedules import BookingTerms, get_business, insert_appointment, read_terms, write_audit
+from core.booking.slots import FreeSlot, SlotFinder, require_terms
 from core.db.models import Appointment, AppointmentResource, AuditEntry
 from core.db.session import UnitOfWork
 
@@ -61,7 +61,7 @@ class BookingService:
         self.slots = SlotFinder(coordination, clock)
 
     # -- reading ---------------------------------------------------------------------------
-    def find_slots(self, cmd: FindSlots) -> list[OfferedSlot]:
+    def find_slots(self, cmd: FindSlots) -> list[FreeSlot]:
         with UnitOfWork(self.session_factory) as uow:
             return self.slots.find(uow.session, cmd)
 
@@ -103,17 +103,17 @@ class BookingService:
               UnitOfWork(self.session_factory, write=True) as uow):
             s = uow.session
             # One query reads (and locks) the provider with all this booking needs to know.
-            offer = read_offer(s, cmd.provider_id, cmd.service_id, client_id=cmd.client_id,
+            terms = read_terms(s, cmd.provider_id, cmd.service_id, client_id=cmd.client_id,
                                key=cmd.idempotency_key, lock=True, now=self.clock())
-            if cmd.idempotency_key and (seen := _booked_under(s, offer, cmd.idempotency_key)) is not None:
+            if cmd.idempotency_key and (seen := _booked_under(s, terms, cmd.idempotency_key)) is not None:
                 return _replay(s, seen, cmd), True
-            require_offer(offer, cmd.provider_id, cmd.service_id, client_id=cmd.client_id)
-            _within_cap(offer)
+            require_terms(terms, cmd.provider_id, cmd.service_id, client_id=cmd.client_id)
+            _within_cap(terms)
             start = cmd.start.astimezone(timezone.utc)
-            self.slots.check(s, offer, start, cmd.holder_key, holds=lock.holds_against(cmd.holder_key), inserting=True)
+            self.slots.check(s, terms, start, cmd.holder_key, holds=lock.holds_against(cmd.holder_key), inserting=True)
             try:
-                appt = insert_appointment(s, _new_row(cmd, offer, start), offer.resource_ids, actor=cmd.actor,
-                                          start=start.isoformat(), provider=offer.provider_id)
+                appt = insert_appointment(s, _new_row(cmd, terms, start), terms.resource_ids, actor=cmd.actor,
+                                          start=start.isoformat(), provider=terms.provider_id)
             except IntegrityError as exc:
                 s.rollback()
                 if cmd.idempotency_key and (seen := _by_key(s, cmd.idempotency_key)) is not None:
@@ -142,12 +142,12 @@ class BookingService:
             if cmd.expected_version is not None and appt.version != cmd.expected_version:
                 raise errors.VersionConflict("the appointment changed meanwhile; reload it and try again")
             provider_id = cmd.provider_id or appt.provider_id
-            offer = require_offer(read_offer(s, provider_id, appt.service_id, lock=True), provider_id, appt.service_id)
+            terms = require_terms(read_terms(s, provider_id, appt.service_id, lock=True), provider_id, appt.service_id)
             start = cmd.start.astimezone(timezone.utc)
             previous = appt.start_at
-            self.slots.check(s, offer, start, str(appt.client_id), exclude_appointment_id=appt.id)
-            appt.provider_id = offer.provider_id
-            _place(appt, offer, start)
+            self.slots.check(s, terms, start, str(appt.client_id), exclude_appointment_id=appt.id)
+            appt.provider_id = terms.provider_id
+            _place(appt, terms, start)
             appt.version += 1
             try:
                 s.flush()
@@ -213,26 +213,26 @@ class BookingService:
         alone); raises `SlotHeld`/`SlotTaken`/... when the slot cannot be held."""
         with UnitOfWork(self.session_factory) as uow:
             s = uow.session
-            offer = require_offer(read_offer(s, cmd.provider_id, cmd.service_id), cmd.provider_id, cmd.service_id,
+            terms = require_terms(read_terms(s, cmd.provider_id, cmd.service_id), cmd.provider_id, cmd.service_id,
                                   offered=False)
             start = cmd.start.astimezone(timezone.utc)
-            self.slots.check(s, offer, start, str(cmd.holder))
+            self.slots.check(s, terms, start, str(cmd.holder))
         # The hold covers the buffers too, exactly as a booking's block does, so nobody is
         # offered a time whose block would clash with the slot being confirmed.
-        block = block_of(start, offer.shape)
-        return self.coordination.place_hold(offer.provider_id, block.start, block.end, str(cmd.holder),
-                                            timedelta(minutes=offer.hold_minutes), self.clock(), origin=cmd.origin)
+        block = block_of(start, terms.shape)
+        return self.coordination.place_hold(terms.provider_id, block.start, block.end, str(cmd.holder),
+                                            timedelta(minutes=terms.hold_minutes), self.clock(), origin=cmd.origin)
 
     def release_hold(self, holder: str) -> None:
         """Let go of what `holder` holds (they picked another time, said no, or started over)."""
         self.coordination.release_hold(holder)
 
 
-def _within_cap(offer: Offer) -> None:
-    cap = offer.max_future_bookings
-    if cap is not None and offer.client_upcoming >= cap:
+def _within_cap(terms: BookingTerms) -> None:
+    cap = terms.max_future_bookings
+    if cap is not None and terms.client_upcoming >= cap:
         raise errors.BookingLimitReached(
-            f"you already have {offer.client_upcoming} upcoming booking{'s' if offer.client_upcoming != 1 else ''}, "
+            f"you already have {terms.client_upcoming} upcoming booking{'s' if terms.client_upcoming != 1 else ''}, "
             f"the most this business takes per client; cancel or wait for one to pass before booking another")
 
 
@@ -254,23 +254,23 @@ def _integrity_error(exc: IntegrityError) -> Exception:
     return errors.BookingError("the booking could not be saved; please try again")
 
 
-def _place(appt: Appointment, offer: Offer, start: datetime) -> None:
+def _place(appt: Appointment, terms: BookingTerms, start: datetime) -> None:
     """Set the appointment's times and the resources it holds for them."""
-    block = block_of(start, offer.shape)
-    appt.start_at, appt.end_at = start, start + offer.shape.duration
+    block = block_of(start, terms.shape)
+    appt.start_at, appt.end_at = start, start + terms.shape.duration
     appt.block_start, appt.block_end = block.start, block.end
-    if not appt.resources and offer.resource_ids:
+    if not appt.resources and terms.resource_ids:
         appt.resources = [AppointmentResource(resource_id=rid, block_start=block.start, block_end=block.end)
-                          for rid in offer.resource_ids]
+                          for rid in terms.resource_ids]
     for used in appt.resources:
         used.block_start, used.block_end, used.active = block.start, block.end, True
 
 
-def _new_row(cmd: Book, offer: Offer, start: datetime) -> dict:
+def _new_row(cmd: Book, terms: BookingTerms, start: datetime) -> dict:
     """Every column of a new appointment but its id."""
-    block, now = block_of(start, offer.shape), utcnow()
-    return dict(service_id=offer.service_id, provider_id=offer.provider_id, client_id=cmd.client_id,
-                start_at=start, end_at=start + offer.shape.duration, block_start=block.start, block_end=block.end,
+    block, now = block_of(start, terms.shape), utcnow()
+    return dict(service_id=terms.service_id, provider_id=terms.provider_id, client_id=cmd.client_id,
+                start_at=start, end_at=start + terms.shape.duration, block_start=block.start, block_end=block.end,
                 status="confirmed", version=1, idempotency_key=cmd.idempotency_key,
                 confirmation_code=new_confirmation_code(), cancellation_reason=None, late_cancellation=False,
                 channel=cmd.channel, notes=cmd.notes, created_at=now, updated_at=now)
@@ -302,11 +302,11 @@ def _first_asked(s: Session, seen: Appointment) -> tuple[int, datetime]:
     return details.get("provider", seen.provider_id), start
 
 
-def _booked_under(s: Session, offer: Offer | None, key: str) -> Appointment | None:
-    """The appointment booked under `key`, which `read_offer` looked up, unless it found no provider."""
-    if offer is None:
+def _booked_under(s: Session, terms: BookingTerms | None, key: str) -> Appointment | None:
+    """The appointment booked under `key`, which `read_terms` looked up, unless it found no provider."""
+    if terms is None:
         return _by_key(s, key)  # a replay still answers when the provider has gone since
-    return None if offer.booked_id is None else s.get(Appointment, offer.booked_id)
+    return None if terms.booked_id is None else s.get(Appointment, terms.booked_id)
 
 
 def _by_key(s: Session, key: str) -> Appointment | None:

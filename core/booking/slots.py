@@ -20,12 +20,12 @@ from core.booking.availability import Interval, Rules, Schedule, free_slots
 from core.booking.commands import FindSlots
 from core.booking.coordination import Coordination
 from core.booking.schedules import (
-    Offer, ScheduleCache, offers_of, provider_appointments, read_offer, resource_busy, utc_range,
+    BookingTerms, ScheduleCache, terms_of, provider_appointments, read_terms, resource_busy, utc_range,
 )
 from core.db.models import Service
 
 
-class OfferedSlot(NamedTuple):
+class FreeSlot(NamedTuple):
     """A start one provider can take. A tuple, not a dataclass: a month holds thousands of them."""
 
     provider_id: int
@@ -49,36 +49,36 @@ class SlotFinder:
         self.clock = clock
         self.cache = cache or ScheduleCache()
 
-    def find(self, session: Session, cmd: FindSlots) -> list[OfferedSlot]:
+    def find(self, session: Session, cmd: FindSlots) -> list[FreeSlot]:
         """Free slots for a service with one provider, or with any provider who offers it."""
         if cmd.end_date < cmd.start_date:
             raise errors.InvalidRequest("the end date is before the start date")
         if (cmd.end_date - cmd.start_date).days > 92:
             raise errors.InvalidRequest("ask for at most 92 days of availability at a time")
         if cmd.provider_id is not None:
-            offer = read_offer(session, cmd.provider_id, cmd.service_id)
-            if offer is None:
+            terms = read_terms(session, cmd.provider_id, cmd.service_id)
+            if terms is None:
                 require_service(session, cmd.service_id)  # a missing service is named first
-            offers = [require_offer(offer, cmd.provider_id, cmd.service_id)]
+            all_terms = [require_terms(terms, cmd.provider_id, cmd.service_id)]
         else:
-            offers = offers_of(session, cmd.service_id)
-            if not offers or not offers[0].service_active:
+            all_terms = terms_of(session, cmd.service_id)
+            if not all_terms or not all_terms[0].service_active:
                 require_service(session, cmd.service_id)
                 return []
-        offered: list[OfferedSlot] = []
+        offered: list[FreeSlot] = []
         now = self.clock()
-        for offer in offers:
-            holds = self.coordination.held_by_others(offer.provider_id, _holder(cmd.holder), now)
-            data = self._inputs(session, offer, cmd.start_date, cmd.end_date, cmd.exclude_appointment_id, holds)
+        for terms in all_terms:
+            holds = self.coordination.held_by_others(terms.provider_id, _holder(cmd.holder), now)
+            data = self._inputs(session, terms, cmd.start_date, cmd.end_date, cmd.exclude_appointment_id, holds)
             busy = data.appointments + data.resources + data.holds
-            offered.extend(OfferedSlot(offer.provider_id, s.start, s.end) for s in free_slots(
-                data.schedule, offer.shape, data.rules, start_date=cmd.start_date, end_date=cmd.end_date,
+            offered.extend(FreeSlot(terms.provider_id, s.start, s.end) for s in free_slots(
+                data.schedule, terms.shape, data.rules, start_date=cmd.start_date, end_date=cmd.end_date,
                 now=now, busy=busy, day_counts=data.day_counts))
-        if len(offers) > 1:  # each provider's slots come sorted already
+        if len(all_terms) > 1:  # each provider's slots come sorted already
             offered.sort(key=lambda s: (s.start, s.provider_id))
         return offered
 
-    def check(self, session: Session, offer: Offer, start: datetime, holder: str | None,
+    def check(self, session: Session, terms: BookingTerms, start: datetime, holder: str | None,
               exclude_appointment_id: int | None = None, holds: list[tuple[datetime, datetime]] | None = None,
               *, inserting: bool = False) -> None:
         """Raise the typed reason why `start` cannot be booked now, or return when it can.
@@ -89,51 +89,51 @@ class SlotFinder:
         unless a daily limit needs them counted they are not read first; an overlap then comes
         back from the INSERT, as `SlotTaken` or `ResourceBusy`."""
         now = self.clock()
-        rules = offer.rules
+        rules = terms.rules
         if start < now + rules.min_notice:
             raise errors.TooSoon(_too_soon_message(rules, start, now))
         if start > now + rules.horizon:
             raise errors.TooFarAhead(f"bookings open at most {rules.horizon.days} days ahead")
-        day = start.astimezone(ZoneInfo(offer.timezone)).date()
+        day = start.astimezone(ZoneInfo(terms.timezone)).date()
         if holds is None:
-            holds = self.coordination.held_by_others(offer.provider_id, holder, now)
+            holds = self.coordination.held_by_others(terms.provider_id, holder, now)
         if inserting and rules.daily_limit is None and _offers_start(
-                self.cache.get(session, offer), offer, rules, day, start, now, [Interval(s, e) for s, e in holds]):
+                self.cache.get(session, terms), terms, rules, day, start, now, [Interval(s, e) for s, e in holds]):
             return
-        _refuse_unless_free(self._inputs(session, offer, day, day, exclude_appointment_id, holds),
-                            offer, day, start, now)
+        _refuse_unless_free(self._inputs(session, terms, day, day, exclude_appointment_id, holds),
+                            terms, day, start, now)
 
-    def _inputs(self, session: Session, offer: Offer, start_date: date, end_date: date,
+    def _inputs(self, session: Session, terms: BookingTerms, start_date: date, end_date: date,
                 exclude_appointment_id: int | None, holds: list[tuple[datetime, datetime]]) -> _Inputs:
-        zone = ZoneInfo(offer.timezone)
-        range_start, range_end = utc_range(start_date, end_date, offer.timezone)
-        rows = provider_appointments(session, offer.provider_id, range_start, range_end, exclude_appointment_id)
+        zone = ZoneInfo(terms.timezone)
+        range_start, range_end = utc_range(start_date, end_date, terms.timezone)
+        rows = provider_appointments(session, terms.provider_id, range_start, range_end, exclude_appointment_id)
         return _Inputs(
-            schedule=self.cache.get(session, offer),
-            rules=offer.rules,
+            schedule=self.cache.get(session, terms),
+            rules=terms.rules,
             appointments=[Interval(bs, be) for bs, be, _ in rows],
-            resources=resource_busy(session, offer.resource_ids, range_start, range_end, exclude_appointment_id),
+            resources=resource_busy(session, terms.resource_ids, range_start, range_end, exclude_appointment_id),
             holds=[Interval(s, e) for s, e in holds if s < range_end and e > range_start],
             day_counts=Counter(start.astimezone(zone).date() for _, _, start in rows),
         )
 
 
-def _offers_start(schedule: Schedule, offer: Offer, rules: Rules, day: date, start: datetime, now: datetime,
+def _offers_start(schedule: Schedule, terms: BookingTerms, rules: Rules, day: date, start: datetime, now: datetime,
                   busy: list[Interval], counts: Counter | None = None) -> bool:
     """Whether the engine offers exactly `start` on its provider-local `day`."""
-    slots = free_slots(schedule, offer.shape, rules, start_date=day, end_date=day, now=now, busy=busy,
+    slots = free_slots(schedule, terms.shape, rules, start_date=day, end_date=day, now=now, busy=busy,
                        day_counts=counts or Counter())
     return any(s.start == start for s in slots)
 
 
-def _refuse_unless_free(data: _Inputs, offer: Offer, day: date, start: datetime, now: datetime) -> None:
+def _refuse_unless_free(data: _Inputs, terms: BookingTerms, day: date, start: datetime, now: datetime) -> None:
     """Return if `start` is free of everything; else raise the most useful reason, the most basic first."""
     def offered(busy: list[Interval], rules: Rules = data.rules, counts: Counter = data.day_counts) -> bool:
-        return _offers_start(data.schedule, offer, rules, day, start, now, busy, counts)
+        return _offers_start(data.schedule, terms, rules, day, start, now, busy, counts)
 
     if offered(data.appointments + data.resources + data.holds):
         return
-    provider, service = offer.provider_name, offer.service_name
+    provider, service = terms.provider_name, terms.service_name
     if not offered([], replace(data.rules, daily_limit=None), Counter()):
         raise errors.OutsideHours(f"{provider} does not take {service} bookings at that time")
     if not offered([]):
@@ -145,18 +145,18 @@ def _refuse_unless_free(data: _Inputs, offer: Offer, day: date, start: datetime,
     raise errors.SlotHeld("someone else is confirming that time right now")
 
 
-def require_offer(offer: Offer | None, provider_id: int, service_id: int, *, client_id: int | None = None,
-                  offered: bool = True) -> Offer:
-    """The offer, or the first thing wrong with it: no provider, no service, (if given) no client, not offered."""
-    if offer is None:
+def require_terms(terms: BookingTerms | None, provider_id: int, service_id: int, *, client_id: int | None = None,
+                  offered: bool = True) -> BookingTerms:
+    """The terms, or the first thing wrong with them: no provider, no service, (if given) no client, not offered."""
+    if terms is None:
         raise errors.NotFound(f"provider {provider_id} not found")
-    if offer.service_id is None or not offer.service_active:
+    if terms.service_id is None or not terms.service_active:
         raise errors.NotFound(f"service {service_id} not found")
-    if client_id is not None and not offer.client_known:
+    if client_id is not None and not terms.client_known:
         raise errors.NotFound(f"client {client_id} not found")
-    if offered and not offer.offered:
-        raise errors.InvalidRequest(f"{offer.provider_name} does not offer {offer.service_name}")
-    return offer
+    if offered and not terms.offered:
+        raise errors.InvalidRequest(f"{terms.provider_name} does not offer {terms.service_name}")
+    return terms
 
 
 def require_service(session: Session, service_id: int) -> None:

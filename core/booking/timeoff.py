@@ -6,7 +6,7 @@ appointment is cancelled the normal way (`BookingService.cancel`), whose event h
 client told over their own channel.
 
 The clash check and the insert are one write transaction that locks the provider's row,
-as a booking does (`schedules.read_offer(lock=True)`); on SQLite the write lock serialises
+as a booking does (`schedules.read_terms(lock=True)`); on SQLite the write lock serialises
 them. So a booking and the time off never both win the same minutes.
 """
 from __future__ import annotations

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from core.booking import errors
-from core.booking.slots import OfferedSlot
+from core.booking.slots import FreeSlot as OfferedSlot
 from core.conversation import choices, render, verify_flow
 from core.conversation.state import (
     ASK_NAME, ASK_SERVICE, ASK_WHEN, CONFIRMING, IDLE, OFFER_WAITLIST, SHOWING_TIMES, State,

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from core.booking import errors, waitlist
 from core.booking.commands import Book, Cancel, FindSlots, HoldSlot, Reschedule, SetStatus
 from core.booking.service import BookingService
-from core.booking.slots import OfferedSlot
+from core.booking.slots import FreeSlot as OfferedSlot
 from core.db.models import Appointment, WaitlistEntry
 from core.db.session import UnitOfWork
 

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from core.booking.slots import OfferedSlot
+    from core.booking.slots import FreeSlot as OfferedSlot
     from core.db.models import Appointment, WaitlistEntry
 
 

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query
 
 from core.booking.commands import FindSlots
 from core.booking.setup import BusinessSetup
-from core.booking.slots import OfferedSlot
+from core.booking.slots import FreeSlot
 from webhooks.api.fields import MAX_ID, Day, Zone
 from webhooks.api.providers import ProviderId
 from webhooks.api.schemas import SlotOut, SlotsOut
@@ -27,7 +27,7 @@ ClientQuery = Annotated[int | None, Query(alias="clientId", ge=1, le=MAX_ID,
                                           description="whose own holds should not hide slots")]
 
 
-def _render(slots: list[OfferedSlot], zones: dict[int, ZoneInfo], *, with_provider: bool) -> list[SlotOut]:
+def _render(slots: list[FreeSlot], zones: dict[int, ZoneInfo], *, with_provider: bool) -> list[SlotOut]:
     return [SlotOut(start_time=s.start.astimezone(zones[s.provider_id]),
                     end_time=s.end.astimezone(zones[s.provider_id]),
                     provider_id=s.provider_id if with_provider else None) for s in slots]
