@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from redis import Redis
 from redis.exceptions import RedisError
 
+from core.clock import utcnow
 from core.conversation.messages import Inbound, Reply
 from core.notifications.sender import Attachment, Sender, SendFailed
 
@@ -63,14 +64,10 @@ def render(replies: list[Reply]) -> dict:
     return {"replies": [reply.to_dict() for reply in replies]}
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 class WebChatInbox:
     """Per-session inboxes in Redis: `push` a message, `read` those after an id, `file` of one."""
 
-    def __init__(self, redis: Redis, *, clock: Callable[[], datetime] = _utcnow, keep: int = INBOX_KEEP,
+    def __init__(self, redis: Redis, *, clock: Callable[[], datetime] = utcnow, keep: int = INBOX_KEEP,
                  ttl: timedelta = INBOX_TTL, prefix: str = "slotline:webchat"):
         self.redis, self.clock, self.keep, self.ttl, self.prefix = redis, clock, keep, ttl, prefix
         self._push = redis.register_script(_PUSH)
@@ -141,7 +138,7 @@ class WebChatSender(Sender):
         self.inbox = inbox
 
     @classmethod
-    def on(cls, redis: Redis, *, clock: Callable[[], datetime] = _utcnow) -> WebChatSender:
+    def on(cls, redis: Redis, *, clock: Callable[[], datetime] = utcnow) -> WebChatSender:
         return cls(WebChatInbox(redis, clock=clock))
 
     def send(self, recipient: str, reply: Reply) -> str:

@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from config.settings import Settings, get_settings
 from core.booking.coordination import Coordination
 from core.booking.provider_day import ProviderDay
-from core.booking.service import BookingService, utcnow
+from core.booking.service import BookingService
+from core.clock import utcnow
 from core.conversation.assistant import Assistant
 from core.conversation.desk import Desk
 from core.conversation.store import ConversationStore

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from config.settings import Settings
 from core.booking.provider_day import ProviderDay
-from core.booking.service import utcnow
+from core.clock import utcnow
 from core.conversation.assistant import Assistant
 from core.conversation.messages import Reply
 from core.notifications.links import Links

@@ -18,6 +18,7 @@ from redis import Redis
 from redis.exceptions import RedisError
 
 from core.booking import errors
+from core.clock import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -177,7 +178,7 @@ class Coordination:
         lock = ProviderLock(provider_id)
         if self.redis is not None:
             try:
-                self._acquire(lock, now or datetime.now(timezone.utc))
+                self._acquire(lock, now or utcnow())
             except RedisError as exc:
                 log.warning("Redis unavailable for provider lock (%s); relying on the database", exc)
         try:

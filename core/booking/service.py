@@ -24,9 +24,11 @@ from core.booking import errors, events, outbox
 from core.booking.availability import block_of
 from core.booking.commands import Book, Cancel, FindSlots, HoldSlot, Reschedule, SetStatus
 from core.booking.coordination import Coordination, Hold
-from core.booking.schedules import BookingTerms, get_business, insert_appointment, read_terms, write_audit
+from core.booking.appointments import insert_appointment, write_audit
+from core.booking.schedules import BookingTerms, get_business, read_terms
 from core.booking.slots import FreeSlot, SlotFinder, require_terms
 from core.db.models import Appointment, AppointmentResource, AuditEntry
+from core.clock import utcnow
 from core.db.session import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -34,10 +36,6 @@ CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: codes are r
 assert 256 % len(CODE_ALPHABET) == 0, "a byte must map evenly onto the alphabet"
 MARKABLE = {"confirmed": {"pending", "confirmed"}, "completed": {"pending", "confirmed", "no_show"},
             "no_show": {"pending", "confirmed", "completed"}}
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def new_confirmation_code() -> str:
@@ -112,8 +110,9 @@ class BookingService:
             start = cmd.start.astimezone(timezone.utc)
             self.slots.check(s, terms, start, cmd.holder_key, holds=lock.holds_against(cmd.holder_key), inserting=True)
             try:
-                appt = insert_appointment(s, _new_row(cmd, terms, start), terms.resource_ids, actor=cmd.actor,
-                                          start=start.isoformat(), provider=terms.provider_id)
+                now = self.clock()
+                appt = insert_appointment(s, _new_row(cmd, terms, start, now), terms.resource_ids, actor=cmd.actor,
+                                          at=now, start=start.isoformat(), provider=terms.provider_id)
             except IntegrityError as exc:
                 s.rollback()
                 if cmd.idempotency_key and (seen := _by_key(s, cmd.idempotency_key)) is not None:
@@ -153,7 +152,7 @@ class BookingService:
                 s.flush()
             except IntegrityError as exc:
                 raise _integrity_error(exc) from exc
-            write_audit(s, cmd.actor, "reschedule", appt, previous=previous.isoformat(), start=start.isoformat())
+            write_audit(s, cmd.actor, "reschedule", appt, at=self.clock(), previous=previous.isoformat(), start=start.isoformat())
             announced = outbox.record(s, [events.AppointmentMoved(appt.id, appt.version, previous)], self.clock())
             uow.commit()
         self.coordination.release_hold(str(appt.client_id))
@@ -177,7 +176,7 @@ class BookingService:
             appt.version += 1
             for used in appt.resources:
                 used.active = False
-            write_audit(s, cmd.actor, "cancel", appt, reason=cmd.reason, late=appt.late_cancellation)
+            write_audit(s, cmd.actor, "cancel", appt, at=self.clock(), reason=cmd.reason, late=appt.late_cancellation)
             announced = outbox.record(s, [events.AppointmentCancelled(appt.id, appt.version, appt.late_cancellation)],
                                       self.clock())
             uow.commit()
@@ -199,7 +198,7 @@ class BookingService:
                 raise errors.InvalidRequest(f"it cannot be marked {cmd.status.replace('_', '-')} before it starts")
             appt.status = cmd.status
             appt.version += 1
-            write_audit(s, cmd.actor, f"mark_{cmd.status}", appt)
+            write_audit(s, cmd.actor, f"mark_{cmd.status}", appt, at=self.clock())
             announced = outbox.record(s, [events.AppointmentStatusChanged(appt.id, appt.version, appt.status)],
                                       self.clock())
             uow.commit()
@@ -266,9 +265,9 @@ def _place(appt: Appointment, terms: BookingTerms, start: datetime) -> None:
         used.block_start, used.block_end, used.active = block.start, block.end, True
 
 
-def _new_row(cmd: Book, terms: BookingTerms, start: datetime) -> dict:
+def _new_row(cmd: Book, terms: BookingTerms, start: datetime, now: datetime) -> dict:
     """Every column of a new appointment but its id."""
-    block, now = block_of(start, terms.shape), utcnow()
+    block = block_of(start, terms.shape)
     return dict(service_id=terms.service_id, provider_id=terms.provider_id, client_id=cmd.client_id,
                 start_at=start, end_at=start + terms.shape.duration, block_start=block.start, block_end=block.end,
                 status="confirmed", version=1, idempotency_key=cmd.idempotency_key,
