@@ -71,6 +71,31 @@ def enroll(session_factory: sessionmaker[Session], channel: str, external_id: st
         return _known(user)
 
 
+def booked_for(session_factory: sessionmaker[Session], booker_id: int, name: str) -> KnownClient:
+    """The person `booker_id` books for under `name` ("for me and my son"), made now if they have not before.
+
+    A client of their own (their own appointments, their own name) with no chat, phone or email:
+    what is sent to them goes to the booker (`core.notifications.contacts.reach`)."""
+    name = name.strip()[:200]
+    with UnitOfWork(session_factory, write=True) as uow:
+        s = uow.session
+        user = s.scalar(select(User).where(User.booker_id == booker_id, func.lower(User.name) == name.lower())
+                        .order_by(User.id).limit(1))
+        if user is None:
+            booker = s.get(User, booker_id)
+            user = User(name=name, role="client", booker_id=booker_id, timezone=booker.timezone if booker else None)
+            s.add(user)
+            s.flush()
+            uow.commit()
+        return _known(user)
+
+
+def booked_by(session_factory: sessionmaker[Session], booker_id: int) -> dict[int, str]:
+    """The people `booker_id` has booked for: id -> name."""
+    with UnitOfWork(session_factory) as uow:
+        return dict(uow.session.execute(select(User.id, User.name).where(User.booker_id == booker_id)).all())
+
+
 def enroll_verified(session_factory: sessionmaker[Session], channel: str, external_id: str, *,
                     display_name: str | None = None, phone: str | None = None,
                     email: str | None = None) -> KnownClient:

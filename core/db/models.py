@@ -74,6 +74,9 @@ class User(Base):
     timezone: Mapped[str | None] = mapped_column(String(64))
     preferred_channel: Mapped[str | None] = mapped_column(String(16))  # chosen by them or the business
     last_channel: Mapped[str | None] = mapped_column(String(16))  # the channel they last talked on
+    # Someone booked for by another client ("for me and my son"), with no chat, phone or email of
+    # their own: their messages go to the booker's (`core.notifications.contacts.reach`).
+    booker_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     identities: Mapped[list[ChannelIdentity]] = relationship(back_populates="user", cascade="all, delete-orphan")
 

@@ -57,10 +57,16 @@ class Reach:
 
 
 def reach(s: Session, user_id: int) -> Reach | None:
-    """How `user_id` can be reached (opted-out addresses included, flagged); None when there is no such user."""
+    """How `user_id` can be reached (opted-out addresses included, flagged); None when there is no such user.
+
+    Someone booked for by another client ("for me and my son") with no address of their own is
+    reached through the booker: their messages go to the booker's channels."""
     user = s.get(User, user_id)
     if user is None:
         return None
+    if user.booker_id is not None and not (user.phone or user.email or user.identities):
+        booker = reach(s, user.booker_id)
+        return Reach(user.id, booker.preferred, booker.last, booker.addresses) if booker is not None else None
     on_file = [(channel, value) for channel, value in ((SMS, user.phone), (EMAIL, user.email)) if value]
     mine = ChannelIdentity.user_id == user_id
     theirs = [and_(ChannelIdentity.channel == c, ChannelIdentity.external_id == v) for c, v in on_file]
