@@ -95,3 +95,16 @@ def web_client(engine, redis_client, clock, tmp_path: Path, **settings) -> TestC
     container = build(Settings(SLOTLINE_ADMIN_TOKEN="test-token", SLOTLINE_DATA_DIR=str(tmp_path), **settings),
                       redis=redis_client, engine=engine, clock=clock)
     return TestClient(create_app(container))
+
+
+@pytest.fixture(name="demo")
+def demo_fixture(engine, redis_client, session_factory, tmp_path: Path) -> Iterator[TestClient]:
+    """The web app over the demo salon (config/demo.yaml: Sam, Alex and Jordan), Monday 30 November 2026 08:00.
+
+    Every chat in a test comes from one address, so bookings per address are not capped here."""
+    from tests import receptionist
+
+    receptionist.load_demo(session_factory)
+    with web_client(engine, redis_client, FixedClock(receptionist.NOW), tmp_path,
+                    SLOTLINE_RATE_LIMIT_BOOKINGS_IP="") as client:
+        yield client

@@ -273,14 +273,14 @@ def test_a_failed_request_shows_a_friendly_line_and_retries_with_the_same_messag
             route.continue_()
 
     page.route("**/api/v1/chat", flaky)
-    say(page, "haircut with Sam tomorrow at 10")
+    say(page, "haircut with Sam tomorrow morning")
     expect(page.get_by_role("alert")).to_contain_text("couldn't reach the booking assistant")
     button(page, "Try again").click()
     expect(page.get_by_role("alert")).to_contain_text("having trouble right now")
     button(page, "Try again").click()
     expect(log).to_contain_text("Free times for a Haircut with Sam tomorrow")
     expect(page.get_by_role("alert")).to_have_count(0)
-    retried = [body for body in posted if body.get("text") == "haircut with Sam tomorrow at 10"]
+    retried = [body for body in posted if body.get("text") == "haircut with Sam tomorrow morning"]
     assert len(retried) == 3 and len({body["messageId"] for body in retried}) == 1
 
     def answer_lost(route: Route) -> None:  # the server books nothing twice; its answer never arrives

@@ -42,12 +42,14 @@ class Assistant:
                 log.info("dropping a repeated %s message %s", inbound.channel, inbound.message_id)
                 return []
             convo = self.store.load(inbound.channel, inbound.sender)
-            was_holding = _holding(convo)
+            was_holding, people = _holding(convo), 1 + len(convo.party)
             turn = self._turn(inbound, convo, text)
             turn.convo.state = _checked(respond(turn))
             if was_holding and not _holding(turn.convo):
-                # "no", "start over" or a correction: let the others have that time at once.
-                self.desk.bookings.release_hold(turn.holder)
+                # "no", "start over" or a correction: let the others have that time at once
+                # (and the times held beside it for the others in a party).
+                for person in range(people):
+                    self.desk.bookings.release_hold(turn.holder_of(person))
             self.store.save(inbound.channel, inbound.sender, turn.convo, answered=inbound.message_id)
         return turn.replies
 

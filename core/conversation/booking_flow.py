@@ -1,27 +1,21 @@
-"""Booking (and moving) by chat: what, with whom, when; show free times; hold one; confirm; book.
+"""Booking (and moving) by chat: what, with whom, when; then free times (`offering`); confirm; book.
 
 Each handler takes the turn and returns the next state; the booking core is reached through
-`turn.bookings` (the `Bookings` port), and only before the reply about it is written.
+`turn.bookings` (the `Bookings` port), and only before the reply about it is written. Showing
+times and holding the one picked live in `offering` (re-exported here for the other flows),
+several people in one request in `party`, a follow-up read in context in `followups`.
 """
 from __future__ import annotations
 
-import uuid
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from core.booking import errors
-from core.booking.slots import FreeSlot as OfferedSlot
-from core.conversation import choices, render, verify_flow
-from core.conversation.state import (
-    ASK_NAME, ASK_SERVICE, ASK_WHEN, CONFIRMING, IDLE, OFFER_WAITLIST, SHOWING_TIMES, State,
-)
+from core.conversation import choices, followups, offering, party, render, verify_flow
+from core.conversation.offering import LOOK_AHEAD, WHEN_CHOICES, later, other_day, pick, show_times  # noqa: F401
+from core.conversation.state import ASK_NAME, ASK_SERVICE, ASK_WHEN, IDLE, State
 from core.conversation.turn import Turn
 from core.timeparse import TimeValue
-
-PAGE = 5
-LOOK_AHEAD = timedelta(days=14)
-WHEN_CHOICES = (("Soonest available", choices.when("soonest")), ("Tomorrow", choices.when("tomorrow")),
-                ("This week", choices.when("week")), ("Next week", choices.when("nextweek")))
 
 
 def take_facts(turn: Turn) -> None:
@@ -37,6 +31,22 @@ def take_facts(turn: Turn) -> None:
         convo.provider_id = None
     if heard.time is not None:
         set_window(turn, heard.time)
+        _remember_asked(turn, heard.time)
+    if convo.intent != "reschedule":
+        party.take(turn)
+
+
+def _remember_asked(turn: Turn, value: TimeValue) -> None:
+    """Keep the clock time they asked for ("same time" on another day) and the other time they
+    offered ("5pm or 6pm"); a day alone keeps the clock time asked before."""
+    convo = turn.convo
+    if value.kind == "instant" and value.grain == "day":
+        return
+    exact = value.kind == "instant" and value.grain in ("minute", "hour") and value.start is not None
+    convo.asked_clock = render.clock(value.start, turn.zone) if exact else None
+    other = followups.alternative(turn) if exact else None
+    convo.alternatives = [other.start.isoformat()] if other is not None and other.grain in ("minute", "hour") \
+        and other.start != value.start else []
 
 
 def set_window(turn: Turn, value: TimeValue) -> None:
@@ -94,7 +104,33 @@ def advance(turn: Turn) -> State:
         turn.say(f"When would you like your {turn.service_name(convo.service_id)}? You can say things like "
                  f"\"tomorrow after 4\" or \"Saturday morning\".", WHEN_CHOICES)
         return ASK_WHEN
-    return show_times(turn)
+    return show_times(turn, exact=True)
+
+
+def one_more(turn: Turn, who: str) -> State:
+    """ "And one more for my daughter": the same service near the same time as the one just booked,
+    for someone else (beside it with another provider, else just after or before it)."""
+    convo = turn.convo
+    base = _last_booked(turn)
+    convo.reset()
+    convo.intent, convo.people = "book", [who]
+    if base is None or base.service_id not in turn.catalogue.services:
+        take_facts(turn)
+        return advance(turn)
+    convo.service_id = base.service_id
+    if turn.heard.time is not None or turn.heard.provider_id is not None or turn.heard.service_id is not None:
+        take_facts(turn)  # "one more for my son, at 4 with Alex"
+        return advance(turn)
+    set_window(turn, TimeValue(kind="instant", start=base.start_at, end=None, grain="minute"))
+    convo.asked_clock = render.clock(base.start_at, turn.zone)
+    return offering.beside(turn, base)
+
+
+def _last_booked(turn: Turn):
+    """The appointment booked (or moved) last in this conversation, else the client's last upcoming one."""
+    upcoming = turn.bookings.upcoming(turn.client.id)
+    mine = [a for a in upcoming if a.id == turn.convo.booked]
+    return mine[0] if mine else (upcoming[-1] if upcoming else None)
 
 
 def ask_service(turn: Turn) -> State:
@@ -104,120 +140,14 @@ def ask_service(turn: Turn) -> State:
     return ASK_SERVICE
 
 
-def show_times(turn: Turn, *, intro: str | None = None) -> State:
-    """Show up to five free times in the window (nearest to the asked time first), or what comes after."""
-    convo = turn.convo
-    start, end = datetime.fromisoformat(convo.window_start), datetime.fromisoformat(convo.window_end)
-    around = datetime.fromisoformat(convo.around) if convo.around else None
-    slots = search(turn, start, end, around)
-    if not slots:
-        later = search(turn, end, max(end, turn.now) + LOOK_AHEAD, None)
-        if not later:
-            turn.say(f"Sorry, there's nothing free for a {turn.service_name(convo.service_id)} then, nor in the "
-                     f"two weeks after. Shall I put you on the waiting list and message you if a time opens up?",
-                     [("Yes, add me", choices.YES), ("No thanks", choices.NO)])
-            return OFFER_WAITLIST
-        intro = f"Sorry, nothing is free then. The nearest free times after that are ({render.zone_label(turn.zone)}):"
-        convo.window_start, convo.window_end, convo.around = end.isoformat(), (end + LOOK_AHEAD).isoformat(), None
-        slots = later
-    elif around is not None and intro is None and all(s.start != around for s in slots):
-        intro = (f"{render.clock(around, turn.zone)} isn't free, sorry. The nearest free times "
-                 f"{render.day_label(around, turn.zone, turn.now)} are ({render.zone_label(turn.zone)}):")
-    return _show(turn, slots, intro)
-
-
-def search(turn: Turn, start: datetime, end: datetime, around: datetime | None) -> list[OfferedSlot]:
-    convo = turn.convo
-    if end <= start:
-        return []
-    first, last = (start - timedelta(days=1)).date(), (end + timedelta(days=1)).date()
-    found = turn.bookings.find_slots(service_id=convo.service_id, provider_id=convo.provider_id, first_day=first,
-                                     last_day=min(last, first + timedelta(days=90)), holder=turn.holder,
-                                     moving=convo.appointment_id)
-    seen, inside = set(), []
-    for slot in found:  # with "anyone", one line per start time is enough
-        if start <= slot.start < end and slot.start not in seen:
-            seen.add(slot.start)
-            inside.append(slot)
-    if around is not None:
-        inside = sorted(sorted(inside, key=lambda s: abs(s.start - around))[:PAGE], key=lambda s: s.start)
-    return inside[:PAGE]
-
-
-def _show(turn: Turn, slots: list[OfferedSlot], intro: str | None) -> State:
-    """The times as options to pick, kept in the conversation (a pick names one by its place)."""
-    convo = turn.convo
-    convo.offered = [{"start": s.start.isoformat(), "provider": s.provider_id} for s in slots]
-    days = {s.start.astimezone(ZoneInfo(turn.zone)).date() for s in slots}
-    named = convo.provider_id is None and len(turn.catalogue.offers.get(convo.service_id, ())) > 1
-    picks = [(render.slot_label(s.start, turn.zone, turn.provider_name(s.provider_id) if named else None,
-                                show_day=len(days) > 1), choices.slot(i)) for i, s in enumerate(slots)]
-    what = turn.service_name(convo.service_id)
-    who = f" with {turn.provider_name(convo.provider_id)}" if convo.provider_id else ""
-    day = "" if len(days) > 1 else " " + render.day_label(slots[0].start, turn.zone, turn.now)
-    turn.say(intro or f"Free times for a {what}{who}{day} ({render.zone_label(turn.zone)}):",
-             picks + [("Later", choices.LATER), ("Another day", choices.OTHER_DAY)])
-    return SHOWING_TIMES
-
-
-def later(turn: Turn) -> State:
-    convo = turn.convo
-    if convo.offered:
-        convo.window_start = (datetime.fromisoformat(convo.offered[-1]["start"]) + timedelta(seconds=1)).isoformat()
-    convo.around = None
-    end = datetime.fromisoformat(convo.window_end)
-    if not search(turn, datetime.fromisoformat(convo.window_start), end, None):
-        convo.window_end = (end + LOOK_AHEAD).isoformat()
-    return show_times(turn)
-
-
-def other_day(turn: Turn) -> State:
-    turn.convo.window_start = turn.convo.window_end = turn.convo.around = None
-    turn.say("Which day would suit you better?", WHEN_CHOICES[1:])
-    return ASK_WHEN
-
-
-def pick(turn: Turn, index: int) -> State:
-    """Hold the picked time for this client while they confirm (only ever asked while times are on show)."""
-    convo = turn.convo
-    if not 0 <= index < len(convo.offered):
-        turn.say(f"Please pick one of the {len(convo.offered)} times above.")
-        return SHOWING_TIMES
-    chosen = convo.offered[index]
-    start = datetime.fromisoformat(chosen["start"])
-    # A visitor who must still prove who they are holds nothing: else a script that never proves
-    # anything could keep times from real clients, a few at a time, for as long as it likes.
-    if convo.intent != "reschedule" and not verify_flow.needed(turn):
-        try:
-            turn.bookings.hold(service_id=convo.service_id, provider_id=chosen["provider"], start=start,
-                               holder=turn.holder, origin=turn.inbound.origin)
-        except errors.TooManyHolds:
-            turn.say("Sorry, I can't keep that time for you just now: too many times are being held from "
-                     "your connection at once. Please finish those bookings (or wait a few minutes) and try again.")
-            return SHOWING_TIMES
-        except errors.BookingError:
-            return show_times(turn, intro="Sorry, someone else has just taken that time. Here is what's free now:")
-    convo.picked, convo.booking_key = chosen, uuid.uuid4().hex
-    moving = convo.intent == "reschedule"
-    turn.say(summary(turn, start, chosen["provider"]) + (" Shall I move it?" if moving else " Shall I book it?"),
-             [("Yes, move it" if moving else "Yes, book it", choices.YES), ("No, other times", choices.NO)])
-    return CONFIRMING
-
-
-def summary(turn: Turn, start: datetime, provider_id: int) -> str:
-    service = turn.catalogue.services.get(turn.convo.service_id)
-    minutes = f" ({service.duration_minutes} min)" if service else ""
-    return (f"{turn.service_name(turn.convo.service_id)}{minutes} with {turn.provider_name(provider_id)}, "
-            f"{render.when(start, turn.zone, turn.now)} {render.zone_label(turn.zone)}.")
-
-
 def confirm(turn: Turn) -> State:
-    """They said yes: book (or move) the held time."""
+    """They said yes: book (or move) the held time, once every name it needs is known."""
     convo, moving = turn.convo, turn.convo.intent == "reschedule"
     if not moving and verify_flow.needed(turn):
         return verify_flow.start(turn)
-    if not moving and not turn.client.name:
-        turn.say("Lovely. What name should I put the booking under?")
+    question = None if moving else party.missing_name(turn)
+    if question is not None:
+        turn.say(question)
         return ASK_NAME
     wait = None if moving else turn.desk.allowed("book_ip", turn.inbound.origin)
     if wait is not None:
@@ -225,14 +155,13 @@ def confirm(turn: Turn) -> State:
         turn.say("Sorry, several bookings have been made from your connection recently, so I "
                  f"can't take another here for {_minutes(wait)}. Please call us, or try again later.")
         return IDLE
-    start, provider_id = datetime.fromisoformat(convo.picked["start"]), convo.picked["provider"]
     try:
         if moving:
-            appt = turn.bookings.move(convo.appointment_id, start=start, provider_id=provider_id)
+            start, provider_id = datetime.fromisoformat(convo.picked["start"]), convo.picked["provider"]
+            made = [(turn.bookings.move(convo.appointment_id, start=start, provider_id=provider_id), None)]
+            missed = []
         else:
-            appt = turn.bookings.book(service_id=convo.service_id, provider_id=provider_id,
-                                      client_id=turn.enrolled().id, start=start, key=convo.booking_key,
-                                      channel=turn.inbound.channel, holder=turn.holder)
+            made, missed = party.book_everyone(turn, turn.enrolled().id)
     except errors.SlotTaken:
         return show_times(turn, intro="Sorry, someone else booked that time a moment ago. Here is what's free now:")
     except errors.BookingLimitReached as exc:
@@ -241,13 +170,37 @@ def confirm(turn: Turn) -> State:
         return IDLE
     except errors.BookingError as exc:
         return show_times(turn, intro=f"Sorry, I couldn't do that: {exc}. Here is what's free now:")
-    done = (f"Done: your {turn.service_name(appt.service_id)} is moved to" if moving
-            else f"Booked! {turn.service_name(appt.service_id)} with {turn.provider_name(appt.provider_id)},")
-    when = render.when(appt.start_at, turn.zone, turn.now)
     convo.reset()
-    turn.say(f"{done} {when} {render.zone_label(turn.zone)}. Your confirmation code is {appt.confirmation_code}.",
+    convo.booked = made[0][0].id
+    turn.say(_done(turn, made, missed, moving),
              [("My appointments", choices.intent("list")), ("Book another", choices.intent("book"))])
     return IDLE
+
+
+def _done(turn: Turn, made: list, missed: list[str], moving: bool) -> str:
+    """ "Booked! Haircut with Sam, tomorrow (Tue 1 Dec) at 16:00 London time. Your confirmation code is ..." """
+    zone = render.zone_label(turn.zone)
+    appt, name = made[0]
+    what, when = turn.service_name(appt.service_id), render.when(appt.start_at, turn.zone, turn.now)
+    if moving:
+        return f"Done: your {what} is moved to {when} {zone}. Your confirmation code is {appt.confirmation_code}."
+    if len(made) == 1 and not missed:
+        for_whom = f", for {name}" if name else ""
+        code = "The" if name else "Your"
+        told = f" {name}'s confirmations and reminders will come to you." if name else ""
+        return (f"Booked! {what} with {turn.provider_name(appt.provider_id)}, {when} {zone}{for_whom}. "
+                f"{code} confirmation code is {appt.confirmation_code}.{told}")
+    lines = [f"• {render.when(a.start_at, turn.zone, turn.now)} with {turn.provider_name(a.provider_id)}, "
+             f"for {n or 'you'} (code {a.confirmation_code})" for a, n in made]
+    others = [n for _, n in made if n]
+    count = party.COUNT_WORDS.get(len(made), str(len(made)))
+    text = "\n".join([f"Booked! {count} {what}s ({zone}):" if len(made) > 1 else f"Booked! {what} ({zone}):",
+                      *lines])
+    if others:
+        text += f"\n{render.both(others)}'s confirmations and reminders will come to you."
+    if missed:
+        text += f"\nSorry, the time for {render.both(missed)} was taken a moment ago, so that one isn't booked."
+    return text
 
 
 def _minutes(seconds: int) -> str:

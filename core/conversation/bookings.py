@@ -5,7 +5,7 @@ from datetime import date, datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.booking import errors, waitlist
+from core.booking import clients, errors, waitlist
 from core.booking.commands import Book, Cancel, FindSlots, HoldSlot, Reschedule, SetStatus
 from core.booking.service import BookingService
 from core.booking.slots import FreeSlot as OfferedSlot
@@ -57,7 +57,13 @@ class CoreBookings:
     def upcoming(self, client_id: int | None) -> list[Appointment]:
         if client_id is None:
             return []
-        return self._booking.list(client_id=client_id, start=self._booking.clock(), statuses=STANDING)
+        found = []
+        for someone in (client_id, *self.booked_for(client_id)):
+            found += self._booking.list(client_id=someone, start=self._booking.clock(), statuses=STANDING)
+        return sorted(found, key=lambda a: (a.start_at, a.id))
+
+    def booked_for(self, client_id: int | None) -> dict[int, str]:
+        return {} if client_id is None else clients.booked_by(self._session_factory, client_id)
 
     def join_waitlist(self, *, client_id: int, service_id: int, provider_id: int | None, start: datetime,
                       end: datetime, channel: str) -> None:

@@ -110,6 +110,11 @@ class Desk:
         return self._client(clients.enroll_verified(self.session_factory, channel, sender,
                                                     display_name=display_name, phone=phone, email=email))
 
+    def booked_for(self, booker_id: int, name: str) -> int:
+        """The client id of the person `booker_id` books for under `name` ("for me and my son"),
+        made now if need be; what is sent to them goes to the booker (`clients.booked_for`)."""
+        return clients.booked_for(self.session_factory, booker_id, name).id
+
     def _client(self, known: clients.KnownClient) -> Client:
         return Client(known.id, known.name, known.timezone or self.catalogue().timezone)
 

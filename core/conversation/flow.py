@@ -11,13 +11,11 @@ Drawn in flow.md beside this file.
 """
 from __future__ import annotations
 
-import dataclasses
-import re
 from datetime import datetime
 
 from core.conversation import booking_flow as booking
 from core.conversation import contact_flow as contact
-from core.conversation import choices
+from core.conversation import choices, followups, names, offering, party
 from core.conversation import manage_flow as manage
 from core.conversation import questions
 from core.conversation import reminder_flow as reminders
@@ -34,11 +32,11 @@ HELP = ("I can book, move or cancel appointments, show yours, and tell you what'
         "or \"cancel my haircut\". Say \"start over\" at any time.")
 BOOKING = (ASK_SERVICE, ASK_WHEN, SHOWING_TIMES, CONFIRMING)  # where new facts re-plan the booking
 ASKED_YES_NO = (CONFIRMING, CONFIRM_CANCEL, OFFER_WAITLIST)
-NAME = re.compile(r"^(?:(?:my name is|i'?m|i am|it'?s|call me|name'?s)\s+)?([A-Za-zÀ-ÿ' .-]{2,60})$", re.IGNORECASE)
 
 
 def respond(turn: Turn) -> State:
     """One turn: answer what they picked or said, and return the state the conversation is in next."""
+    names.known(turn)
     if turn.inbound.choice is not None:
         return on_choice(turn, turn.inbound.choice)
     for answer in (_verifying, _contact, reminders.letter):  # each None when the message is not for it
@@ -53,6 +51,7 @@ def respond(turn: Turn) -> State:
     if heard.intent == "help":
         turn.say(HELP, [("Book an appointment", choices.intent("book")), ("My appointments", choices.intent("list"))])
         return turn.state
+    followups.resolve(turn)  # "ok 4 then", "an hour later", "same time on friday": on what is being discussed
     state = questions.answer(turn)  # prices, hours, who works when...: answered, and the booking goes on
     if state is not None:
         return state
@@ -129,7 +128,11 @@ def waiting_answer(turn: Turn) -> State | None:
         if 0 <= index < len(convo.choices):
             return on_choice(turn, convo.choices[index][1])
     if state == ASK_NAME:
-        return take_name(turn)
+        return names.take(turn, book=booking.confirm)
+    state = _follow_up(turn)
+    if state is not None:
+        return state
+    state = turn.state
     if state in ASKED_YES_NO and (heard.yes or heard.no) and not has_new_facts(turn):
         if heard.no and heard.later and state == CONFIRMING:
             return booking.later(turn)
@@ -146,6 +149,26 @@ def waiting_answer(turn: Turn) -> State | None:
     return None
 
 
+def _follow_up(turn: Turn) -> State | None:
+    """ "the earlier one" (of the times shown), "the one before", "anything earlier?", "later" at the summary."""
+    state, heard, convo = turn.state, turn.heard, turn.convo
+    index = followups.which_shown(turn)
+    if index is not None:
+        return booking.pick(turn, index)
+    step = followups.neighbour(turn)
+    of = followups.discussed(turn).instant if state in (SHOWING_TIMES, CONFIRMING) else None
+    if step is not None and of is not None:
+        return offering.neighbour(turn, of, step)
+    if state not in (SHOWING_TIMES, CONFIRMING) or has_new_facts(turn) or heard.yes:
+        return None
+    if followups.EARLIER.search(heard.text.lower()) and not heard.later:
+        first = convo.picked["start"] if state == CONFIRMING else convo.offered[0]["start"] if convo.offered else None
+        return offering.earlier(turn, datetime.fromisoformat(first)) if first else None
+    if state == CONFIRMING and heard.later and not heard.no:
+        return booking.later(turn)
+    return None
+
+
 def has_new_facts(turn: Turn) -> bool:
     heard = turn.heard
     return heard.time is not None or heard.service_id is not None or heard.provider_id is not None or heard.anyone
@@ -153,10 +176,15 @@ def has_new_facts(turn: Turn) -> bool:
 
 def matching_time(turn: Turn) -> int | None:
     """ "10:30" or "the 2pm one" while times are on show picks the one shown at that clock time."""
-    wanted = turn.heard.time.start
+    wanted, provider = turn.heard.time.start, turn.heard.provider_id
     if turn.heard.time.kind != "instant" or turn.heard.time.grain not in ("minute", "hour") or wanted is None:
         return None
-    for i, offered in enumerate(turn.convo.offered):
+    # "17:00 with Jordan" while several providers are shown picks Jordan's 17:00, or none
+    shown = [(i, o) for i, o in enumerate(turn.convo.offered) if provider is None or o["provider"] == provider]
+    for i, offered in shown:
+        if datetime.fromisoformat(offered["start"]) == wanted:
+            return i
+    for i, offered in shown:
         if clock(datetime.fromisoformat(offered["start"]), turn.zone) == clock(wanted, turn.zone):
             return i
     return None
@@ -174,19 +202,6 @@ def answer_yes_no(turn: Turn, yes: bool) -> State:
     return IDLE
 
 
-def take_name(turn: Turn) -> State:
-    match = NAME.match(turn.heard.text.strip())
-    if not match or turn.heard.intent or turn.heard.number is not None:
-        turn.say("Sorry, what name should I put the booking under? (Just your name, like \"Ana Souza\".)")
-        return ASK_NAME
-    name = match[1].strip().title() if match[1].islower() else match[1].strip()
-    if turn.client.id is not None:
-        turn.desk.set_name(turn.client.id, name)
-    # A newcomer is made a client with this name only once the booking goes ahead (`Turn.enrolled`).
-    turn.client = dataclasses.replace(turn.client, name=name)
-    return booking.confirm(turn)
-
-
 def on_intent(turn: Turn) -> State:
     heard = turn.heard
     intent = heard.intent
@@ -197,6 +212,12 @@ def on_intent(turn: Turn) -> State:
         return manage.join_waitlist(turn)
     if intent in ("greet", "thanks") and not has_new_facts(turn):
         return small_talk(turn, intent)
+    if turn.state == IDLE and intent in (None, "book"):
+        who = party.one_more(turn)
+        if who is not None:  # "and one more for my daughter"
+            return booking.one_more(turn, who)
+    if turn.state == IDLE and turn.client.id is not None and followups.moves_booked(turn):
+        return manage.start(turn, "reschedule")  # "could we make it an hour later?"
     if intent in ("book", "browse") or has_new_facts(turn) or turn.state in BOOKING:
         return go_on_booking(turn, intent)
     if heard.yes or heard.no:
@@ -211,12 +232,16 @@ def go_on_booking(turn: Turn, intent: str | None) -> State:
     if intent in ("book", "browse") and turn.state == IDLE:
         convo.intent = "book"
     convo.intent = convo.intent or "book"
-    before = (convo.service_id, convo.provider_id, convo.window_start)
+    before = _facts(convo)
     booking.take_facts(turn)
-    if turn.state in BOOKING and intent is None and before == (convo.service_id, convo.provider_id,
-                                                                convo.window_start):
+    if turn.state in BOOKING and intent is None and before == _facts(convo) and not has_new_facts(turn):
         return not_understood(turn)
     return booking.advance(turn)
+
+
+def _facts(convo) -> tuple:
+    return (convo.service_id, convo.provider_id, convo.window_start, convo.window_end, convo.around,
+            len(convo.people))
 
 
 def small_talk(turn: Turn, intent: str) -> State:
@@ -257,6 +282,8 @@ def not_understood(turn: Turn) -> State:
 def repeat(turn: Turn) -> State:
     """Ask again whatever the current state is waiting for."""
     convo, state = turn.convo, turn.state
+    if state == CONFIRMING and convo.picked is not None:
+        return offering.ask_again(turn)
     if state in (SHOWING_TIMES, CONFIRMING) and convo.window_start:
         return booking.show_times(turn)
     if state in (ASK_SERVICE, ASK_WHEN):

@@ -5,18 +5,24 @@ Each handler takes the turn and returns the next state; the booking core is reac
 """
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from core.booking import errors
-from core.conversation import booking_flow, choices, render
+from core.conversation import booking_flow, choices, followups, render
 from core.conversation.state import ASK_WHEN, CONFIRM_CANCEL, IDLE, PICK_APPOINTMENT, State
 from core.conversation.turn import Turn
 from core.db.models import Appointment
 
 
 def describe(turn: Turn, appt: Appointment) -> str:
-    return (f"{turn.service_name(appt.service_id)} with {turn.provider_name(appt.provider_id)}, "
+    """ "Haircut with Sam, tomorrow (Tue 1 Dec) at 10:00" (", for Leo Souza" when booked for someone else)."""
+    text = (f"{turn.service_name(appt.service_id)} with {turn.provider_name(appt.provider_id)}, "
             f"{render.when(appt.start_at, turn.zone, turn.now)}")
+    if turn.client.id is not None and appt.client_id != turn.client.id:
+        name = turn.bookings.booked_for(turn.client.id).get(appt.client_id)
+        text += f", for {name}" if name else ""
+    return text
 
 
 def list_appointments(turn: Turn) -> State:
@@ -63,6 +69,9 @@ def _narrow(turn: Turn, upcoming: list[Appointment]) -> list[Appointment]:
     by_code = [a for a in upcoming if a.confirmation_code in words]
     if by_code:
         return by_code
+    if turn.convo.booked in {a.id for a in upcoming} and re.search(r"\bit\b", heard.text.lower()) \
+            and heard.service_id is None and heard.provider_id is None:
+        return [a for a in upcoming if a.id == turn.convo.booked]  # "could we make it an hour later?"
     picked = [a for a in upcoming
               if (heard.service_id is None or a.service_id == heard.service_id)
               and (heard.provider_id is None or a.provider_id == heard.provider_id)
@@ -92,9 +101,10 @@ def chosen(turn: Turn, appt: Appointment) -> State:
                  [("Yes, cancel it", choices.YES), ("No, keep it", choices.NO)])
         return CONFIRM_CANCEL
     convo.service_id, convo.provider_id = appt.service_id, appt.provider_id
-    if turn.heard is not None and turn.heard.time is not None:
-        booking_flow.set_window(turn, turn.heard.time)
-        return booking_flow.show_times(turn)
+    value = followups.for_move(turn, appt.start_at) if turn.heard is not None else None
+    if value is not None:  # "to friday at 11", "an hour later" (from its own time), "4pm instead" (that day)
+        booking_flow.set_window(turn, value)
+        return booking_flow.show_times(turn, exact=True)
     turn.say(f"When would you like to move your {describe(turn, appt)} to?", booking_flow.WHEN_CHOICES)
     return ASK_WHEN
 

@@ -49,6 +49,7 @@ ANYONE = r"\b(any ?one|any ?body|whoever|no preference|don'?t mind|doesn'?t matt
 ASKS_NOW = re.compile(r"^\W*(right |just )?now\b|\bright now\b|\bnow\s*(\?|please\b|if\b)"
                       r"|\b(in|by|round|over|here|free|available|open|come|me|us) now\b")
 NOW = re.compile(r"\bnow\b")
+OR = re.compile(r"\bor\b")
 ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "last": -1}
 
 
@@ -68,11 +69,15 @@ class Understanding:
     impossible: str | None = None  # "there is no 30 February": a date or clock time that does not exist
     question: str | None = None  # what they ask about, not to book: see `asking.KINDS`
     weekday: int | None = None  # a weekday named as such (ISO, 1 = Monday): "on sundays", "is Alex in on monday?"
+    other_time: TimeValue | None = None  # a second time offered as an alternative: "5pm or 6pm"
 
 
 def understand(text: str, *, services: list[Named], providers: list[Named], now: datetime,
-               tz: tzinfo, resources: list[Named] = ()) -> Understanding:
-    """What one message says: the intent, the catalogue's names, a time, yes/no, a pick, a question."""
+               tz: tzinfo, resources: list[Named] = (), latent: bool = False) -> Understanding:
+    """What one message says: the intent, the catalogue's names, a time, yes/no, a pick, a question.
+
+    `latent=True` reads a bare number as a clock time too ("ok 4 then"): only for a message that
+    answers a question about time (`core.timeparse`)."""
     lowered = _lower(text)
     clean = " ".join(lowered.split())
     names = find_names(lowered, {"service": services, "provider": providers, "resource": list(resources)})
@@ -81,8 +86,9 @@ def understand(text: str, *, services: list[Named], providers: list[Named], now:
         blanked = NOW.sub("   ", blanked)
     local_today = now.astimezone(tz).date()
     cannot_be = impossible(blanked, today=local_today)
-    found = None if cannot_be else find_time(blanked, now=now, tz=tz)
+    found = None if cannot_be else find_time(blanked, now=now, tz=tz, latent=latent)
     rest = blank(blanked, [found[1]]) if found else blanked
+    other = find_time(rest, now=now, tz=tz, latent=latent) if found and OR.search(rest) else None
     service_id = _either(first_of(names, "service"), lambda: typo_match(rest, services))
     provider_id = _either(first_of(names, "provider"), lambda: typo_match(rest, providers))
     intent = next((name for name, pattern in INTENTS if re.search(pattern, clean)), None)
@@ -103,6 +109,7 @@ def understand(text: str, *, services: list[Named], providers: list[Named], now:
         question=question_kind(clean, intent=intent, service=service_id is not None,
                                provider=provider_id is not None, time=time_value is not None),
         weekday=_weekday(clean, found, blanked),
+        other_time=other[0] if other else None,
     )
 
 

@@ -53,7 +53,11 @@ class Bookings(Protocol):
         """One appointment, whatever its status; None when there is no such appointment."""
 
     def upcoming(self, client_id: int | None) -> list[Appointment]:
-        """The client's appointments that have not started yet and still stand ([] for a newcomer)."""
+        """The client's appointments that have not started yet and still stand ([] for a newcomer), with
+        those of the people they booked for ("for me and my son"), in time order."""
+
+    def booked_for(self, client_id: int | None) -> dict[int, str]:
+        """The people this client has booked for: client id -> name ({} for a newcomer)."""
 
     def join_waitlist(self, *, client_id: int, service_id: int, provider_id: int | None, start: datetime,
                       end: datetime, channel: str) -> None:

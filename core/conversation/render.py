@@ -34,6 +34,17 @@ def when(moment: datetime, zone: str, now: datetime | None = None) -> str:
 
 
 def slot_label(moment: datetime, zone: str, provider: str | None, show_day: bool) -> str:
-    text = f"{moment.astimezone(ZoneInfo(zone)):%a} {moment.astimezone(ZoneInfo(zone)).day} " if show_day else ""
+    """ "10:00", "Mon 7 Dec 15:00" (`show_day`), "10:00 with Sam"."""
+    text = f"{day_label(moment, zone)} " if show_day else ""
     text += clock(moment, zone)
     return f"{text} with {provider}" if provider else text
+
+
+def either(items: list[str]) -> str:
+    """ "17:00 or 18:00", "a, b or c" """
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
+
+
+def both(items: list[str]) -> str:
+    """ "Leo and Mia", "a, b and c" """
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]

@@ -42,12 +42,21 @@ class Conversation:
     window_end: str | None = None
     around: str | None = None           # ISO UTC: the time they asked for, if they named one
     offered: list[dict] = field(default_factory=list)  # the times on show: [{"start": iso, "provider": id}]
-    picked: dict | None = None
+    picked: dict | None = None         # the time being confirmed: {"start", "provider"}, and "who"/"name" when
+                                        # it is for someone else ("your daughter", "Sofia Lopez")
     booking_key: str | None = None      # idempotency key of the booking being confirmed
     appointment_id: int | None = None   # the appointment being moved or cancelled
     choices: list[list[str]] = field(default_factory=list)  # last [label, value] pairs shown
     reminded: int | None = None         # the appointment the latest reminder was about ("C", "X", "R" answer it)
     verifying: dict | None = None       # a one-time code on its way: {kind, address, digest, expires, tries}
+    asked_clock: str | None = None      # "15:00": the clock time they asked for, kept while the day changes
+    alternatives: list[str] = field(default_factory=list)  # ISO UTC: other times they named ("5pm or 6pm")
+    people: list[str | None] = field(default_factory=list)  # whom each appointment asked for is for, in order:
+                                        # None is the client ("for me and my son": [None, "your son"])
+    party: list[dict] = field(default_factory=list)  # the times picked for people[1:]:
+                                        # {start, provider, who, name, key}
+    booked: int | None = None           # the appointment last booked or moved here ("one more for my daughter")
+    name: str | None = None             # the name a newcomer gave before they are a client ("..., it's Maria")
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -67,8 +76,9 @@ class Conversation:
         return cls(**known)
 
     def reset(self) -> None:
-        """Forget the task at hand (not who they are, nor the latest reminder they may still answer).
+        """Forget the task at hand (not who they are, nor the latest reminder they may still answer,
+        nor what they last booked here).
 
         The state is left alone: the handler that forgets returns the next state, usually IDLE."""
-        fresh = Conversation(state=self.state, reminded=self.reminded)
+        fresh = Conversation(state=self.state, reminded=self.reminded, booked=self.booked, name=self.name)
         self.__dict__.update(fresh.__dict__)

@@ -56,6 +56,11 @@ class Turn:
         digest = hashlib.blake2b(f"{self.inbound.channel}\0{self.inbound.sender}".encode(), digest_size=10)
         return "c" + digest.hexdigest()
 
+    def holder_of(self, person: int) -> str:
+        """Who holds the slot picked for the `person`-th of a party (0: the client's own, `holder`):
+        each its own holder, since a holder keeps one hold at a time."""
+        return self.holder if person == 0 else f"{self.holder}p{person}"
+
     def menu(self, text: str) -> None:
         self.say(text, MENU)
 
