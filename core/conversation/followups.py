@@ -150,7 +150,8 @@ def moves_booked(turn: Turn) -> bool:
     if heard is None or heard.service_id is not None or heard.intent not in (None, "reschedule"):
         return False
     text = heard.text.lower()
-    return shift_of(text) is not None or (heard.time is not None and bool(MOVE_CUE.search(text)))
+    said_time = heard.time is not None or _bare_numbers(text)  # "make it 4 instead"
+    return shift_of(text) is not None or (said_time and bool(MOVE_CUE.search(text)))
 
 
 def which_shown(turn: Turn) -> int | None:

@@ -132,10 +132,10 @@ def _show(turn: Turn, slots: list[FreeSlot], intro: str | None, asked_day: date 
     named = convo.provider_id is None and len(turn.catalogue.offers.get(convo.service_id, ())) > 1
     picks = [(render.slot_label(s.start, turn.zone, turn.provider_name(s.provider_id) if named else None,
                                 show_day=with_day), choices.slot(i)) for i, s in enumerate(slots)]
-    what = turn.service_name(convo.service_id)
+    what = f"a {turn.service_name(convo.service_id)}" if len(convo.people) < 2 else party.how_many(turn)
     who = f" with {turn.provider_name(convo.provider_id)}" if convo.provider_id else ""
     day = "" if len(days) > 1 else " " + render.day_label(slots[0].start, turn.zone, turn.now)
-    turn.say(intro or f"Free times for a {what}{who}{day} ({render.zone_label(turn.zone)}):",
+    turn.say(intro or f"Free times for {what}{who}{day} ({render.zone_label(turn.zone)}):",
              picks + [("Later", choices.LATER), ("Another day", choices.OTHER_DAY)])
     return SHOWING_TIMES
 
