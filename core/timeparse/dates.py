@@ -67,7 +67,7 @@ def month_date_at(tokens: list[Token], i: int) -> tuple[DateSpec, int] | None:
     cur.i += 1
     cur.accept(".")
     cur.accept("the")
-    day = _day(cur)
+    day = day_number(cur)
     if day is None:
         return None
     year = _year(cur)
@@ -78,7 +78,7 @@ def day_month_at(tokens: list[Token], i: int) -> tuple[DateSpec, int] | None:
     """ "the 1st of march", "15 of february", "4th of July", "14april 2015", "14th April 15"."""
     cur = Cursor(tokens, i)
     cur.accept("the")
-    day = _day(cur)
+    day = day_number(cur)
     if day is None:
         return None
     cur.accept("of")
@@ -91,7 +91,7 @@ def day_month_at(tokens: list[Token], i: int) -> tuple[DateSpec, int] | None:
     return DateSpec(day, month, year), cur.i
 
 
-def _day(cur: Cursor) -> int | None:
+def day_number(cur: Cursor) -> int | None:
     start = cur.i
     day = cur.ordinal()
     if day is None:

@@ -6,6 +6,7 @@ from calendar import isleap, monthrange
 from datetime import date
 
 from core.timeparse.cursor import Cursor
+from core.timeparse.dates import day_number
 from core.timeparse.lexicon import MONTHS
 from core.timeparse.tokens import Token, tokenize
 
@@ -25,7 +26,7 @@ def impossible(text: str, *, today: date) -> str | None:
 
 def _bad_date(tokens: list[Token], i: int, today: date) -> str | None:
     cur = Cursor(tokens, i)
-    day = _day(cur)
+    day = day_number(cur)
     if day is not None:  # "30 february", "31st of november"
         cur.accept("of")
         month = MONTHS.get(cur.text())
@@ -35,7 +36,7 @@ def _bad_date(tokens: list[Token], i: int, today: date) -> str | None:
             return None
         cur.i += 1
         cur.accept("the")
-        day = _day(cur)
+        day = day_number(cur)
     if month is None or day is None or day > 31:
         return None
     if day <= monthrange(2000, month)[1] and not (month == 2 and day == 29 and not _leap_ahead(today)):
@@ -48,17 +49,6 @@ def _bad_date(tokens: list[Token], i: int, today: date) -> str | None:
 def _leap_ahead(today: date) -> bool:
     """Whether the next 29 February to come is within a year (the one a client would mean)."""
     return isleap(today.year) and today.month <= 2 or isleap(today.year + 1) and today.month > 2
-
-
-def _day(cur: Cursor) -> int | None:
-    start = cur.i
-    day = cur.ordinal()
-    if day is None:
-        token = cur.digits(1, 2)
-        day = token.value if token else None
-    if day is None:
-        cur.i = start
-    return day
 
 
 def _bad_clock(tokens: list[Token], i: int) -> str | None:
