@@ -121,7 +121,7 @@ def test_what_is_free_on_a_closed_day_says_so(demo):
 def test_small_talk_gets_one_friendly_line(demo, session_factory):
     chat = Chat(demo)
     chat.say("hello there! lovely weather today")
-    assert chat.text == "Hi! I'm the booking assistant for Studio Nine Hair Salon. What can I do for you?"
+    assert chat.text == "Hi! I'm the booking assistant for Studio Nine Hair Salon, here to help. What can I do for you?"
     chat.say("how are you?")
     assert chat.text == "I'm very well, thanks for asking! How can I help?" and chat.choices == []
     chat.say("thanks!")

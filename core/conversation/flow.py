@@ -249,7 +249,7 @@ def small_talk(turn: Turn, intent: str) -> State:
         turn.say("You're welcome! Anything else, just ask.")
         return turn.state
     name = f" {turn.client.name.split()[0]}" if turn.client.name else ""
-    greeting = f"Hi{name}! I'm the booking assistant for {turn.catalogue.business_name}."
+    greeting = f"Hi{name}! I'm the booking assistant for {turn.catalogue.business_name}, here to help."
     if turn.state == IDLE:
         turn.menu(greeting + " What can I do for you?")
         return IDLE

@@ -192,7 +192,7 @@ def small_talk(turn: Turn) -> State:
     elif re.search(BYE, text):
         line = "Bye for now, have a lovely day!"
     elif heard.intent == "greet":
-        line = f"Hi{first}! I'm the booking assistant for {turn.catalogue.business_name}."
+        line = f"Hi{first}! I'm the booking assistant for {turn.catalogue.business_name}, here to help."
     else:
         line = "Nice to hear from you!"
     if turn.state != IDLE:
