@@ -11,25 +11,11 @@ from core.booking.commands import Book, Cancel, FindSlots, HoldSlot, Reschedule,
 from core.booking.coordination import Coordination
 from core.booking.service import BookingService
 from core.db.models import Appointment, AppointmentResource, AuditEntry
-from tests.factories import MONDAY_MORNING, FixedClock, at, make_salon
+from tests.booking_fixtures import booking_fixture, clock_fixture, salon_fixture  # noqa: F401  (fixtures)
+from tests.factories import at, make_salon
 
 LDN = "Europe/London"
 TUE = (2026, 12, 1)
-
-
-@pytest.fixture
-def clock():
-    return FixedClock(MONDAY_MORNING)
-
-
-@pytest.fixture
-def salon(session_factory):
-    return make_salon(session_factory)
-
-
-@pytest.fixture
-def booking(session_factory, redis_client, clock):
-    return BookingService(session_factory, Coordination(redis_client), clock=clock)
 
 
 def book(booking, salon, start, *, service=None, provider=None, client=0, key=None):

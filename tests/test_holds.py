@@ -7,27 +7,11 @@ import pytest
 
 from core.booking import errors
 from core.booking.commands import Book, FindSlots, HoldSlot
-from core.booking.coordination import Coordination
-from core.booking.service import BookingService
-from tests.factories import MONDAY_MORNING, FixedClock, at, make_salon
+from tests.booking_fixtures import booking_fixture, clock_fixture, salon_fixture  # noqa: F401  (fixtures)
+from tests.factories import at
 
 LDN = "Europe/London"
 TUE = (2026, 12, 1)
-
-
-@pytest.fixture
-def clock():
-    return FixedClock(MONDAY_MORNING)
-
-
-@pytest.fixture
-def salon(session_factory):
-    return make_salon(session_factory)
-
-
-@pytest.fixture
-def booking(session_factory, redis_client, clock):
-    return BookingService(session_factory, Coordination(redis_client, origin_cap=3), clock=clock)
 
 
 def free(booking, salon, provider, holder="someone-else"):

@@ -80,8 +80,7 @@ class UserOut(ApiModel):
 
     @classmethod
     def of(cls, user: UserView) -> UserOut:
-        return cls(id=user.id, name=user.name, email=user.email, phone=user.phone, role=user.role,
-                   timezone=user.timezone, preferred_channel=user.preferred_channel, created_at=user.created_at)
+        return cls.model_validate(user, from_attributes=True)  # the view's fields are these, by name
 
 
 # -- resources and services ----------------------------------------------------------------
@@ -97,7 +96,7 @@ class ResourceOut(ApiModel):
 
     @classmethod
     def of(cls, resource: ResourceView) -> ResourceOut:
-        return cls(id=resource.id, name=resource.name, kind=resource.kind)
+        return cls.model_validate(resource, from_attributes=True)
 
 
 class ServiceIn(RequestModel):
