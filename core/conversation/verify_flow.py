@@ -19,13 +19,12 @@ from datetime import datetime, timedelta
 from typing import Callable
 
 from core.booking import errors, setup_writes
+from core.conversation.contact_flow import EMAIL, PHONE  # one reading of an address or a number
 from core.conversation.state import ASK_CODE, ASK_CONTACT, IDLE, State
 from core.conversation.turn import Turn
 
 CODE_TTL = timedelta(minutes=10)
 MAX_TRIES = 5
-EMAIL = re.compile(r"[^@\s<>()\[\],;:\"']+@[^@\s<>()\[\],;:\"']+\.[a-z]{2,}", re.IGNORECASE)
-PHONE = re.compile(r"\+?\d[\d ()-]{6,18}\d")
 CODE = re.compile(r"\b(\d{6})\b")
 
 
