@@ -257,6 +257,28 @@ def test_choices_work_from_the_keyboard(chromium, live_app, salon):
 
 
 @ONLY_SQLITE
+def test_a_line_typed_before_the_greeting_arrives_is_sent_after_it(chromium, live_app, salon):
+    """A slow first answer (a phone on a poor line): what the visitor typed meanwhile is not dropped."""
+    context = chromium.new_context()
+    page = context.new_page()
+    held: list[Route] = []  # the greeting's request, let through once the visitor has typed
+    page.route("**/api/v1/chat", lambda route: held.append(route), times=1)
+    page.goto(f"{live_app}/chat")
+    log = page.get_by_role("log")
+    expect(log).to_have_attribute("aria-busy", "true")  # the greeting is still on its way
+    say(page, "a haircut with Sam tomorrow after 4")
+    expect(page.get_by_label("Your message")).to_have_value("")
+    page.wait_for_timeout(300)
+    assert len(held) == 1  # nothing else was sent meanwhile
+    held[0].continue_()
+    expect(log).to_contain_text("What can I do for you?")
+    expect(log).to_contain_text("Free times for a Haircut with Sam tomorrow (Tue 1 Dec) (London time):")
+    said = log.locator("li.msg-me")
+    expect(said).to_have_count(1)
+    expect(said).to_contain_text("a haircut with Sam tomorrow after 4")
+
+
+@ONLY_SQLITE
 def test_a_failed_request_shows_a_friendly_line_and_retries_with_the_same_message_id(chromium, live_app, salon):
     page, posted, _ = open_page(chromium, f"{live_app}/chat")
     log = page.get_by_role("log")

@@ -34,12 +34,12 @@
   var session = store.get(SESSION_KEY) || randomId("web-");
   var history = loadHistory();
   var busy = false;
+  var typedAhead = [];
   var pendingError = null;
 
   var log = document.getElementById("chat-log");
   var form = document.getElementById("chat-composer");
   var input = document.getElementById("chat-input");
-  var sendButton = document.getElementById("chat-send");
   var statusLine = document.getElementById("chat-status");
   var closeButton = document.getElementById("chat-close");
 
@@ -272,6 +272,18 @@
     return "Sorry, that message couldn't be sent" + detail + ".";
   }
 
+  // Lines typed while an answer was on its way: the next one goes when this answer is shown; if
+  // nothing could be sent, they go back in the box so nothing typed is lost.
+  function sendTypedAhead() {
+    if (typedAhead.length) say(typedAhead.shift());
+  }
+
+  function returnTypedAhead() {
+    if (!typedAhead.length) return;
+    input.value = [input.value].concat(typedAhead).filter(Boolean).join(" ");
+    typedAhead = [];
+  }
+
   function answered(message, replies) {
     setBusy(false);
     if (!replies.length && message.retried) {
@@ -283,6 +295,7 @@
       var next = log.querySelector("button.choice:not(:disabled)");
       (next || input).focus({ preventScroll: true });
     }
+    sendTypedAhead();
   }
 
   // Too many messages at once: the server says how long to wait, in the assistant's own voice.
@@ -296,11 +309,13 @@
       add({ who: "bot", text: reply.text, choices: choices });
     });
     if (message.typed && !input.value) input.value = message.body.text;
+    returnTypedAhead();
     input.focus({ preventScroll: true });
   }
 
   function failed(message, text) {
     setBusy(false);
+    returnTypedAhead();
     var item = document.createElement("li");
     item.className = "chat-error";
     item.setAttribute("role", "alert");
@@ -324,7 +339,6 @@
 
   function setBusy(on) {
     busy = on;
-    sendButton.disabled = on;
     log.setAttribute("aria-busy", String(on));
     statusLine.textContent = on ? "The assistant is typing" : "";
     statusLine.classList.toggle("typing", on);
@@ -390,8 +404,12 @@
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     var text = input.value.trim();
-    if (!text || busy) return;
+    if (!text) return;
     input.value = "";
+    if (busy) {
+      typedAhead.push(text); // typed while the assistant is still answering: sent as soon as it has
+      return;
+    }
     say(text);
   });
 
