@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from sqlalchemy import (
     JSON, Boolean, Column, Date, ForeignKey, Index, Integer, Numeric, String, Table, Text, Time,
-    UniqueConstraint, false,
+    UniqueConstraint, false, text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -62,6 +62,8 @@ class Business(Base):
     verify_web_contact: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # How prices are shown: a symbol ("£") or an ISO code ("GBP"); None: plain numbers, no symbol made up.
     currency: Mapped[str | None] = mapped_column(String(8))
+    # A time freed for the waiting list is held this long for the client it is offered to.
+    waitlist_offer_minutes: Mapped[int] = mapped_column(Integer, default=15, server_default="15")
 
 
 class User(Base):
@@ -289,6 +291,40 @@ class WaitlistEntry(Base):
     provider_id: Mapped[int | None] = mapped_column(ForeignKey("providers.id", ondelete="CASCADE"))
     window_start: Mapped[datetime] = mapped_column(UTCDateTime)
     window_end: Mapped[datetime] = mapped_column(UTCDateTime)
-    status: Mapped[str] = mapped_column(String(16), default="waiting")  # waiting | offered | booked | expired
+    # waiting | offered (an offer is open) | booked | expired (its window passed) | left
+    status: Mapped[str] = mapped_column(String(16), default="waiting")
     channel: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+_OPEN = text("status = 'open'")
+
+
+class WaitlistOffer(Base):
+    """A freed time offered to one waiting client, held for them until `expires_at`.
+
+    `status`: open | taken | expired | gone (no longer free when they answered) | declined.
+    The database refuses two open offers of one start with one provider, and a second open offer
+    to one entry; the backfill checks overlapping blocks under the provider's row lock."""
+
+    __tablename__ = "waitlist_offers"
+    __table_args__ = (
+        Index("ix_waitlist_offers_open_slot", "provider_id", "start_at", unique=True,
+              postgresql_where=_OPEN, sqlite_where=_OPEN),
+        Index("ix_waitlist_offers_open_entry", "entry_id", unique=True, postgresql_where=_OPEN, sqlite_where=_OPEN),
+        Index("ix_waitlist_offers_status_expires", "status", "expires_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("waitlist_entries.id", ondelete="CASCADE"))
+    client_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"))
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id", ondelete="CASCADE"))
+    start_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    end_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    block_start: Mapped[datetime] = mapped_column(UTCDateTime)
+    block_end: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
