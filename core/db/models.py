@@ -178,6 +178,26 @@ class TimeOff(Base):
     reason: Mapped[str | None] = mapped_column(String(200))
 
 
+class AppointmentSeries(Base):
+    """Appointments booked together by a recurrence rule ("every Tuesday at 10 for 6 weeks").
+
+    Each occurrence is an appointment of its own (`Appointment.series_id`), moved and cancelled like
+    any other; the series keeps what was asked (the RRULE, read in `timezone` from `start_at`) and
+    the occurrences that could not be booked (`conflicts`: what a replay of the request answers)."""
+
+    __tablename__ = "appointment_series"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id"))
+    start_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recurrence: Mapped[str] = mapped_column(String(500))
+    timezone: Mapped[str] = mapped_column(String(64))
+    idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    conflicts: Mapped[list] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class Appointment(Base):
     """A booked visit. `block_start`/`block_end` add the service's buffers: that is what may not overlap."""
 
@@ -190,6 +210,8 @@ class Appointment(Base):
     service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
     provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id"))
     client_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    # The recurring series it was booked in, if any (None: booked on its own).
+    series_id: Mapped[int | None] = mapped_column(ForeignKey("appointment_series.id"), index=True)
     start_at: Mapped[datetime] = mapped_column(UTCDateTime)
     end_at: Mapped[datetime] = mapped_column(UTCDateTime)
     block_start: Mapped[datetime] = mapped_column(UTCDateTime)
