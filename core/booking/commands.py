@@ -16,6 +16,7 @@ class Book:
     notes: str | None = None
     actor: str = "client"
     holder: str | None = None  # whose hold on the slot this booking uses (default: the client's)
+    series_id: int | None = None  # the recurring series this booking is an occurrence of
 
     @property
     def holder_key(self) -> str:
@@ -29,6 +30,7 @@ class Reschedule:
     provider_id: int | None = None
     expected_version: int | None = None
     actor: str = "client"
+    holder: str | None = None  # whose hold on the new time this move uses (default: the client's)
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,7 @@ class HoldSlot:
     holder: str | int  # who holds it: a client id, or a conversation not yet tied to a client
     start: datetime
     origin: str | None = None  # where the request came from (a web visitor's IP): capped holds each
+    exclude_appointment_id: int | None = None  # the appointment being moved: its own time is not in the way
 
 
 @dataclass(frozen=True)

@@ -144,7 +144,8 @@ class BookingService:
             terms = require_terms(read_terms(s, provider_id, appt.service_id, lock=True), provider_id, appt.service_id)
             start = cmd.start.astimezone(timezone.utc)
             previous = appt.start_at
-            self.slots.check(s, terms, start, str(appt.client_id), exclude_appointment_id=appt.id)
+            holder = cmd.holder or str(appt.client_id)
+            self.slots.check(s, terms, start, holder, exclude_appointment_id=appt.id)
             appt.provider_id = terms.provider_id
             _place(appt, terms, start)
             appt.version += 1
@@ -155,7 +156,7 @@ class BookingService:
             write_audit(s, cmd.actor, "reschedule", appt, at=self.clock(), previous=previous.isoformat(), start=start.isoformat())
             announced = outbox.record(s, [events.AppointmentMoved(appt.id, appt.version, previous)], self.clock())
             uow.commit()
-        self.coordination.release_hold(str(appt.client_id))
+        self.coordination.release_hold(holder)  # the hold on the new time is done with
         self.publish(announced)
         return appt
 
@@ -215,7 +216,7 @@ class BookingService:
             terms = require_terms(read_terms(s, cmd.provider_id, cmd.service_id), cmd.provider_id, cmd.service_id,
                                   offered=False)
             start = cmd.start.astimezone(timezone.utc)
-            self.slots.check(s, terms, start, str(cmd.holder))
+            self.slots.check(s, terms, start, str(cmd.holder), exclude_appointment_id=cmd.exclude_appointment_id)
         # The hold covers the buffers too, exactly as a booking's block does, so nobody is
         # offered a time whose block would clash with the slot being confirmed.
         block = block_of(start, terms.shape)
@@ -272,7 +273,7 @@ def _new_row(cmd: Book, terms: BookingTerms, start: datetime, now: datetime) -> 
                 start_at=start, end_at=start + terms.shape.duration, block_start=block.start, block_end=block.end,
                 status="confirmed", version=1, idempotency_key=cmd.idempotency_key,
                 confirmation_code=new_confirmation_code(), cancellation_reason=None, late_cancellation=False,
-                channel=cmd.channel, notes=cmd.notes, created_at=now, updated_at=now)
+                channel=cmd.channel, notes=cmd.notes, series_id=cmd.series_id, created_at=now, updated_at=now)
 
 
 def _replay(s: Session, seen: Appointment, cmd: Book) -> Appointment:

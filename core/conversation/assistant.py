@@ -72,6 +72,5 @@ def _checked(state: str) -> str:
 
 
 def _holding(convo: Conversation) -> bool:
-    """Whether the conversation is keeping a picked time held (a move is not held)."""
-    return convo.state in (CONFIRMING, ASK_NAME, *VERIFYING) and convo.picked is not None \
-        and convo.intent != "reschedule"
+    """Whether the conversation is keeping a picked time held (for a booking or a move)."""
+    return convo.state in (CONFIRMING, ASK_NAME, *VERIFYING) and convo.picked is not None

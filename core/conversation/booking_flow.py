@@ -158,7 +158,8 @@ def confirm(turn: Turn) -> State:
     try:
         if moving:
             start, provider_id = datetime.fromisoformat(convo.picked["start"]), convo.picked["provider"]
-            made = [(turn.bookings.move(convo.appointment_id, start=start, provider_id=provider_id), None)]
+            made = [(turn.bookings.move(convo.appointment_id, start=start, provider_id=provider_id,
+                                        holder=turn.holder), None)]
             missed = []
         else:
             made, missed = party.book_everyone(turn, turn.enrolled().id)

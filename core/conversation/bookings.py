@@ -27,8 +27,10 @@ class CoreBookings:
         return self._booking.find_slots(FindSlots(service_id, first_day, last_day, provider_id, holder=holder,
                                                   exclude_appointment_id=moving))
 
-    def hold(self, *, service_id: int, provider_id: int, start: datetime, holder: str, origin: str | None) -> None:
-        self._booking.hold(HoldSlot(service_id, provider_id, holder, start, origin=origin))
+    def hold(self, *, service_id: int, provider_id: int, start: datetime, holder: str, origin: str | None,
+             moving: int | None = None) -> None:
+        self._booking.hold(HoldSlot(service_id, provider_id, holder, start, origin=origin,
+                                    exclude_appointment_id=moving))
 
     def release_hold(self, holder: str) -> None:
         self._booking.release_hold(holder)
@@ -39,8 +41,8 @@ class CoreBookings:
                                                      channel=channel, holder=holder))
         return appointment
 
-    def move(self, appointment_id: int, *, start: datetime, provider_id: int) -> Appointment:
-        return self._booking.reschedule(Reschedule(appointment_id, start, provider_id))
+    def move(self, appointment_id: int, *, start: datetime, provider_id: int, holder: str | None = None) -> Appointment:
+        return self._booking.reschedule(Reschedule(appointment_id, start, provider_id, holder=holder))
 
     def cancel(self, appointment_id: int, *, reason: str) -> Appointment:
         return self._booking.cancel(Cancel(appointment_id, reason=reason))

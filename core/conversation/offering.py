@@ -231,7 +231,8 @@ def pick(turn: Turn, index: int, *, lead: str = "") -> State:
         return show_times(turn)
     # A visitor who must still prove who they are holds nothing: else a script that never proves
     # anything could keep times from real clients, a few at a time, for as long as it likes.
-    if not moving and not verify_flow.needed(turn):
+    # A move is held like a booking (its client has an appointment, so is known).
+    if moving or not verify_flow.needed(turn):
         state = _hold(turn, [chosen, *others])
         if state is not None:
             return state
@@ -252,13 +253,18 @@ def ask_again(turn: Turn, lead: str = "") -> State:
     return CONFIRMING
 
 
+def _moving(turn: Turn) -> int | None:
+    """The appointment being moved, if this is a move: its own time does not stand in its way."""
+    return turn.convo.appointment_id if turn.convo.intent == "reschedule" else None
+
+
 def _hold(turn: Turn, slots: list[dict]) -> State | None:
     """Hold every slot, each under its own holder; a state to go to when one cannot be held, else None."""
     for i, slot in enumerate(slots):
         try:
             turn.bookings.hold(service_id=turn.convo.service_id, provider_id=slot["provider"],
                                start=datetime.fromisoformat(slot["start"]), holder=turn.holder_of(i),
-                               origin=turn.inbound.origin)
+                               origin=turn.inbound.origin, moving=_moving(turn))
         except errors.TooManyHolds:
             party.release(turn, len(slots))
             turn.say("Sorry, I can't keep that time for you just now: too many times are being held from "

@@ -28,10 +28,12 @@ class Bookings(Protocol):
         Times `holder` holds stay visible to it; `moving` is the appointment being moved, whose own
         time does not count as taken."""
 
-    def hold(self, *, service_id: int, provider_id: int, start: datetime, holder: str, origin: str | None) -> None:
+    def hold(self, *, service_id: int, provider_id: int, start: datetime, holder: str, origin: str | None,
+             moving: int | None = None) -> None:
         """Keep a time for `holder` while they confirm (a short-lived hold, not a booking).
 
-        `origin` (a web visitor's address) caps how many times one connection may hold at once."""
+        `origin` (a web visitor's address) caps how many times one connection may hold at once;
+        `moving` is the appointment being moved there, whose own time is not in the way."""
 
     def release_hold(self, holder: str) -> None:
         """Let others have whatever time `holder` was keeping."""
@@ -40,8 +42,8 @@ class Bookings(Protocol):
              channel: str, holder: str) -> Appointment:
         """Book the time `holder` held for the client; the same `key` twice books once."""
 
-    def move(self, appointment_id: int, *, start: datetime, provider_id: int) -> Appointment:
-        """Move an appointment to another time (and maybe another provider)."""
+    def move(self, appointment_id: int, *, start: datetime, provider_id: int, holder: str | None = None) -> Appointment:
+        """Move an appointment to another time (and maybe another provider), with the hold `holder` keeps there."""
 
     def cancel(self, appointment_id: int, *, reason: str) -> Appointment:
         """Cancel an appointment at the client's request."""
