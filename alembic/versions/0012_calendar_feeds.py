@@ -1,0 +1,25 @@
+"""Calendar feeds: a secret, revocable iCalendar feed URL per provider or client.
+
+Revision ID: 0012
+Revises: 0011
+Create Date: 2026-11-30 09:00:00
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa  # noqa: F401
+from alembic import op  # noqa: F401
+
+revision: str = "0012"
+down_revision: str | Sequence[str] | None = "0011"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
