@@ -26,6 +26,7 @@ from rq.scheduler import RQScheduler
 
 from config.settings import Settings, get_settings
 from core.booking import clients
+from core.booking.approval import Approvals
 from core.notifications.agenda import next_tick
 from slotline.bootstrap import Container, build, connect_redis
 from slotline.jobs import AGENDA_TICK, QUEUE, QUEUES, RqJobs  # noqa: F401  (QUEUE: the queue this works)
@@ -68,6 +69,11 @@ def run_agenda_tick() -> list[int]:
         return notifications.agenda_tick()
     finally:
         schedule_agenda_tick(notifications.jobs, next_tick(notifications.clock()))
+
+
+def run_expire_requests() -> list[int]:
+    """Lapse the requests awaiting approval that nobody answered in time (`core.booking.approval`)."""
+    return Approvals(container().booking).expire_due()
 
 
 def schedule_agenda_tick(jobs: RqJobs, at: datetime) -> None:
@@ -155,6 +161,8 @@ class Tending:
         wired = container()
         notifications = wired.notifications
         notifications.sweep()
+        if lapsed := Approvals(wired.booking).expire_due():  # a request whose own job was lost
+            log.info("worker: %d request(s) awaiting approval lapsed unanswered", len(lapsed))
         if gone := clients.purge_idle(wired.session_factory, now=wired.clock()):
             log.info("worker: purged %d nameless client(s) with nothing booked", gone)
         schedule_agenda_tick(notifications.jobs, next_tick(datetime.now(UTC)))  # its chain may be lost too

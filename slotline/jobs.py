@@ -20,7 +20,8 @@ from core.notifications.ports import RETRY_BACKOFF
 QUEUE = "slotline"
 QUEUES = (QUEUE,)
 AGENDA_TICK = "agenda_tick"
-FUNCTIONS = {"event": "worker.run_event", "deliver": "worker.run_delivery", AGENDA_TICK: "worker.run_agenda_tick"}
+FUNCTIONS = {"event": "worker.run_event", "deliver": "worker.run_delivery", AGENDA_TICK: "worker.run_agenda_tick",
+             "expire_requests": "worker.run_expire_requests"}
 
 
 class RqJobs:

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa  # noqa: F401
-from alembic import op  # noqa: F401
+import sqlalchemy as sa
+from alembic import op
+
+from core.db.types import UTCDateTime
 
 revision: str = "0011"
 down_revision: str | Sequence[str] | None = "0010"
@@ -18,8 +20,24 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    pass
+    with op.batch_alter_table("business") as table:
+        table.add_column(sa.Column("no_show_limit", sa.Integer(), nullable=True))
+        table.add_column(sa.Column("approval_expiry_hours", sa.Integer(), nullable=False, server_default="24"))
+        table.add_column(sa.Column("contact", sa.String(200), nullable=True))
+    with op.batch_alter_table("services") as table:
+        table.add_column(sa.Column("needs_approval", sa.Boolean(), nullable=False, server_default=sa.false()))
+    with op.batch_alter_table("appointments") as table:
+        table.add_column(sa.Column("request_expires_at", UTCDateTime(), nullable=True))
+        table.create_index("ix_appointments_request_expires_at", ["request_expires_at"])
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table("appointments") as table:
+        table.drop_index("ix_appointments_request_expires_at")
+        table.drop_column("request_expires_at")
+    with op.batch_alter_table("services") as table:
+        table.drop_column("needs_approval")
+    with op.batch_alter_table("business") as table:
+        table.drop_column("contact")
+        table.drop_column("approval_expiry_hours")
+        table.drop_column("no_show_limit")

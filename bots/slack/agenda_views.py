@@ -15,10 +15,13 @@ from core.booking.provider_day import Agenda, AgendaItem
 from core.conversation.render import clock, day_label, zone_label
 
 MARK_ACTIONS = {"agenda_completed": "completed", "agenda_no_show": "no_show"}
+# Approve / Decline: on a request's own message ("request_*"), or on its line in an agenda ("agenda_*").
+ANSWER_ACTIONS = {"request_approve": "approve", "request_decline": "decline",
+                  "agenda_approve": "approve", "agenda_decline": "decline"}
 LATE_ACTION, CANCEL_ACTION = "agenda_running_late", "agenda_cancel"
 LATE_VIEW, CANCEL_VIEW = "slotline_running_late", "slotline_cancel"
 LATE_MINUTES = (5, 10, 15, 30)
-STATUS = {"pending": "pending", "confirmed": "confirmed", "completed": "completed ✓", "no_show": "no-show",
+STATUS = {"pending": "awaiting your approval", "confirmed": "confirmed", "completed": "completed ✓", "no_show": "no-show",
           "cancelled": "cancelled"}
 MESSAGE_ITEMS, HOME_ITEMS = 23, 22  # Slack allows 50 blocks in a message, 100 in a view
 
@@ -45,7 +48,32 @@ def agenda_blocks(agenda: Agenda, limit: int) -> list[dict]:
 
 def item_line(item: AgendaItem, zone: str) -> str:
     return (f"*{clock(item.start, zone)}–{clock(item.end, zone)}*  {escape(item.service)} · "
-            f"{escape(item.client)} · _{STATUS.get(item.status, item.status)}_")
+            f"{escape(item.client)}{client_record(item)} · _{STATUS.get(item.status, item.status)}_")
+
+
+def client_record(item: AgendaItem) -> str:
+    """" (2 no-shows, 1 late cancellation)" after the client's name; nothing for a clean record."""
+    parts = [_count(n, noun) for n, noun in ((item.no_shows, "no-show"),
+                                             (item.late_cancellations, "late cancellation")) if n]
+    return f" ({', '.join(parts)})" if parts else ""
+
+
+def request_message(item: AgendaItem, zone: str, now: datetime) -> dict:
+    """`chat.postMessage` arguments asking the provider to approve or decline a request."""
+    when = f"{day_label(item.start, zone, now)}, {clock(item.start, zone)}–{clock(item.end, zone)} ({zone_label(zone)})"
+    text = f"New request: {item.client}{client_record(item)} asks for a {item.service} on {when}."
+    return {"text": text, "blocks": [
+        _mrkdwn(f"*New request* awaiting your approval\n{escape(item.service)} · {escape(item.client)}"
+                f"{client_record(item)}\n{escape(when)}", block_id=f"request_{item.appointment_id}_line"),
+        {"type": "actions", "block_id": f"request_{item.appointment_id}_do", "elements": [
+            _button("request_approve", "Approve", item.appointment_id, "primary"),
+            _button("request_decline", "Decline", item.appointment_id, "danger")]}]}
+
+
+def answered_message(text: str, line: str) -> dict:
+    """`chat.update` arguments for a request once answered: what it was and what came of it, no buttons."""
+    return {"text": text, "blocks": [_mrkdwn(line), {"type": "context", "elements": [
+        {"type": "mrkdwn", "text": escape(text)}]}]}
 
 
 def home_view(today: Agenda, tomorrow: Agenda) -> dict:
@@ -97,7 +125,9 @@ def _modal(callback_id: str, title: str, submit: str, meta: dict, blocks: list[d
 
 
 def _buttons(item: AgendaItem) -> list[dict]:
-    if item.active:
+    if item.awaiting_approval:
+        wanted = [("agenda_approve", "Approve", "primary"), ("agenda_decline", "Decline", "danger")]
+    elif item.active:
         wanted = [("agenda_completed", "Completed", "primary"), ("agenda_no_show", "No-show", None),
                   (LATE_ACTION, "Running late", None), (CANCEL_ACTION, "Cancel", "danger")]
     elif item.status in ("completed", "no_show"):  # a slip of the finger can be put right
@@ -105,9 +135,16 @@ def _buttons(item: AgendaItem) -> list[dict]:
             [("agenda_completed", "Completed", "primary")]
     else:
         wanted = []
-    return [{"type": "button", "action_id": action, "value": str(item.appointment_id),
-             "text": {"type": "plain_text", "text": label}, **({"style": style} if style else {})}
-            for action, label, style in wanted]
+    return [_button(action, label, item.appointment_id, style) for action, label, style in wanted]
+
+
+def _button(action: str, label: str, appointment_id: int, style: str | None) -> dict:
+    return {"type": "button", "action_id": action, "value": str(appointment_id),
+            "text": {"type": "plain_text", "text": label}, **({"style": style} if style else {})}
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _title(agenda: Agenda) -> str:

@@ -74,6 +74,27 @@ def register(app: AsyncApp, workday: ProviderDay) -> None:
             return await tell(client, user, origin, replies.refusal(exc))
         await refresh(client, workday, provider, user, origin, workday.day_of(provider, item))
 
+    @app.action(re.compile(f"^({'|'.join(views.ANSWER_ACTIONS)})$"))
+    async def answer(ack, body: dict, action: dict, client: AsyncWebClient) -> None:
+        """Approve or Decline a request: on its own message (rewritten to say what was done), or in an agenda."""
+        await ack()
+        user, origin = body["user"]["id"], origin_of(body)
+        provider = await recognise(client, workday, user)
+        if provider is None:
+            return await tell(client, user, origin, NOT_A_PROVIDER)
+        act = workday.approve if views.ANSWER_ACTIONS[action["action_id"]] == "approve" else workday.decline
+        try:
+            done = await asyncio.to_thread(act, provider, int(action["value"]))
+        except BookingError as exc:
+            return await tell(client, user, origin, replies.refusal(exc))
+        outcome = replies.answered(done, provider.timezone)
+        if action["action_id"].startswith("request_") and origin["kind"] == "message":
+            line = views.item_line(done.item, provider.timezone)
+            return await client.chat_update(channel=origin["channel"], ts=origin["ts"],
+                                            **views.answered_message(outcome, line))
+        await refresh(client, workday, provider, user, origin, workday.day_of(provider, done.item))
+        await tell(client, user, origin, outcome)
+
     @app.action(re.compile(f"^({views.LATE_ACTION}|{views.CANCEL_ACTION})$"))
     async def ask(ack, body: dict, action: dict, client: AsyncWebClient) -> None:
         """Running late and Cancel ask first, in a modal (opened at once: its trigger lasts 3 seconds)."""

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from core.booking.provider_day import Cancelled, HoursPassed, Told, UnclearDay, UnclearHours, hours_label
+from core.booking.provider_day import (
+    Answered, Cancelled, HoursPassed, Told, UnclearDay, UnclearHours, hours_label,
+)
 from core.conversation.render import clock, day_label
 
 CHANNEL_NAMES = {"slack": "Slack", "telegram": "Telegram", "sms": "SMS", "web": "the web chat"}
@@ -42,6 +44,15 @@ def cancelled(outcome: Cancelled, zone: str) -> str:
         return f"{item.client}'s {item.service} was already cancelled."
     when = f"{day_label(item.start, zone)} at {clock(item.start, zone)}"
     return f"Cancelled {item.client}'s {item.service} on {when}; the time is free again. {told(outcome.told)}"
+
+
+def answered(outcome: Answered, zone: str) -> str:
+    """A request approved or declined, the time in the provider's zone."""
+    item = outcome.item
+    when = f"{day_label(item.start, zone)} at {clock(item.start, zone)}"
+    if outcome.outcome == "approved":
+        return f"Approved {item.client}'s {item.service} on {when}. {told(outcome.told)}"
+    return f"Declined {item.client}'s {item.service} on {when}; the time is free again. {told(outcome.told)}"
 
 
 def blocked(start: datetime, end: datetime, zone: str) -> str:

@@ -14,7 +14,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 import logging
 from datetime import date
 
-from bots.slack.agenda_views import agenda_message
+from bots.slack.agenda_views import agenda_message, request_message
 from bots.slack.messages import CHANNEL, render
 from config.settings import Settings
 from core.booking.provider_day import ProviderDay
@@ -92,3 +92,11 @@ class SlackAgendaPoster:
         if provider is None or provider.id != provider_id:
             raise SendFailed(f"Slack user {recipient} is not provider {provider_id} any more", permanent=True)
         return self.sender.send_blocks(recipient, agenda_message(self.workday.agenda(provider, day)))
+
+    def post_request(self, provider_id: int, recipient: str, appointment_id: int) -> str | None:
+        """A request awaiting approval (`core.notifications.ports.RequestPoster`), with Approve and Decline."""
+        provider = self.workday.by_slack_user(recipient)
+        if provider is None or provider.id != provider_id:
+            raise SendFailed(f"Slack user {recipient} is not provider {provider_id} any more", permanent=True)
+        item = self.workday.item(provider, appointment_id)
+        return self.sender.send_blocks(recipient, request_message(item, provider.timezone, self.workday.clock()))

@@ -16,7 +16,7 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.booking import errors, setup_writes
+from core.booking import errors, policies, setup_writes
 from core.booking.setup_writes import Window
 from core.booking.schedules import bump_catalogue
 from core.db.models import Business, Provider, Resource, Service
@@ -26,7 +26,9 @@ RULES = {"minNoticeMinutes": "min_notice_minutes", "horizonDays": "horizon_days"
          "slotIntervalMinutes": "slot_interval_minutes", "cancellationWindowHours": "cancellation_window_hours",
          "holdMinutes": "hold_minutes", "confirmSmsCancel": "confirm_sms_cancel",
          "maxFutureBookings": "max_future_bookings", "verifyWebContact": "verify_web_contact",
-         "currency": "currency"}
+         "currency": "currency", "noShowLimit": "no_show_limit", "approvalExpiryHours": "approval_expiry_hours",
+         "contact": "contact"}
+RULES["waitlistOfferMinutes"] = "waitlist_offer_minutes"  # a freed time is held this long for the one offered it
 
 
 def load_file(s: Session, path: str | Path) -> dict[str, int]:
@@ -56,11 +58,18 @@ def _business(s: Session, spec: dict) -> Business:
     business.timezone = setup_writes.check_zone(spec.get("timezone", business.timezone or "UTC"))
     for key, attr in RULES.items():
         if key in spec:
-            setattr(business, attr, spec[key])
+            setattr(business, attr, _rule(key, spec[key]))
     if business.currency is not None and not (isinstance(business.currency, str) and 0 < len(business.currency) <= 8):
         raise errors.InvalidRequest("currency should be a symbol or an ISO code, like GBP or £")
     s.add(business)
     return business
+
+
+def _rule(key: str, value: Any) -> Any:
+    """A policy's value, refused as the REST API refuses it (`core.booking.policies`)."""
+    if key == "contact":
+        return policies.check_contact(value)
+    return policies.check(key, value) if key in policies.POLICIES else value
 
 
 def _resource(s: Session, spec: dict) -> Resource:
@@ -79,10 +88,13 @@ def _service(s: Session, spec: dict, resources: dict[str, Resource]) -> Service:
     needed = [_named(resources, name, "resource") for name in spec.get("resources", [])]
     found = s.scalar(select(Service).where(Service.name == spec["name"]))
     if found is None:
-        return setup_writes.create_service(s, name=spec["name"], resource_ids=[r.id for r in needed], **fields)
+        found = setup_writes.create_service(s, name=spec["name"], resource_ids=[r.id for r in needed], **fields)
     for attr, value in fields.items():
         setattr(found, attr, value)
     found.resources = needed
+    found.needs_approval = spec.get("needsApproval", False)
+    if not isinstance(found.needs_approval, bool):
+        raise errors.InvalidRequest(f"needsApproval of {spec['name']!r} must be true or false")
     return found
 
 

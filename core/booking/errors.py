@@ -65,6 +65,19 @@ class BookingLimitReached(BookingError):
 
     code = "booking_limit"
 
+    def __init__(self, message: str, *, limit: int | None = None, upcoming: int | None = None):
+        super().__init__(message)
+        self.limit, self.upcoming = limit, upcoming
+
+
+class NoShowLimitReached(BookingLimitReached):
+    """The client has missed as many appointments as the business's rule allows: they book through the business.
+
+    `upcoming` holds their number of no-shows. A kind of `BookingLimitReached`, so an edge that
+    explains one limit to a client explains this one too."""
+
+    code = "no_show_limit"
+
 
 class TooManyHolds(BookingError):
     """One origin (a web visitor's address) is already holding as many slots as it may."""

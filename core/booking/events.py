@@ -23,6 +23,15 @@ class AppointmentCancelled:
     appointment_id: int
     version: int
     late: bool
+    why: str | None = None  # "declined" or "expired": a request for approval that was turned down or lapsed
+
+
+@dataclass(frozen=True)
+class AppointmentApproved:
+    """A request awaiting approval was approved: it is confirmed now."""
+
+    appointment_id: int
+    version: int
 
 
 @dataclass(frozen=True)

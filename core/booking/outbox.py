@@ -19,7 +19,8 @@ from core.db.models import OutboxEvent
 
 _INSERT = insert(OutboxEvent.__table__).returning(OutboxEvent.__table__.c.id)
 KINDS = {events.AppointmentBooked: "booked", events.AppointmentMoved: "moved",
-         events.AppointmentCancelled: "cancelled", events.AppointmentStatusChanged: "status"}
+         events.AppointmentCancelled: "cancelled", events.AppointmentStatusChanged: "status",
+         events.AppointmentApproved: "approved"}
 
 
 def record(s: Session, happened: Iterable, now: datetime) -> list[OutboxEvent]:
@@ -38,7 +39,8 @@ def payload_of(event) -> dict:
     payload = {"appointment_id": fields.pop("appointment_id"), "version": fields.pop("version")}
     extra = {name: value.isoformat() if isinstance(value, datetime) else value for name, value in fields.items()}
     if isinstance(event, events.AppointmentCancelled):
-        extra = {}  # the worker reads lateness from the appointment itself
+        # The worker reads lateness from the appointment itself; a request's end is said as "why".
+        extra = {"why": event.why} if event.why else {}
     return {**payload, "extra": extra}
 
 

@@ -18,11 +18,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.booking import errors, providers
+from core.booking.approval import Approvals
 from core.booking.commands import Cancel, SetStatus
 from core.booking.providers import ProviderCard
 from core.booking.schedules import get_business
 from core.booking.service import BookingService
 from core.booking.timeoff import TimeOffRequest, block_time
+from core.booking.views import client_records
 from core.conversation.messages import Reply
 from core.conversation.render import clock, day_label, zone_label
 from core.db.models import ACTIVE_STATUSES, Appointment, Service, User
@@ -80,10 +82,17 @@ class AgendaItem:
     status: str
     client_id: int
     client_zone: str
+    no_shows: int = 0  # the client's record, for the provider to see (`core.booking.policies`)
+    late_cancellations: int = 0
 
     @property
     def active(self) -> bool:
         return self.status in ACTIVE_STATUSES
+
+    @property
+    def awaiting_approval(self) -> bool:
+        """A request the provider approves or declines (see `core.booking.approval`)."""
+        return self.status == "pending"
 
 
 @dataclass(frozen=True)
@@ -106,6 +115,15 @@ class Told:
 
 
 @dataclass(frozen=True)
+class Answered:
+    """A request approved or declined: the item as it is now, and where the client will hear of it."""
+
+    item: AgendaItem
+    outcome: str  # approved | declined
+    told: Told
+
+
+@dataclass(frozen=True)
 class Cancelled:
     item: AgendaItem  # as it was before the cancellation
     told: Told | None  # None: it was cancelled already, and nobody is told twice
@@ -121,6 +139,7 @@ class ProviderDay:
         self.session_factory = session_factory
         self.outbox = outbox  # reaches a client over their own channel
         self.clock = clock
+        self.approvals = Approvals(booking)
 
     # -- who -----------------------------------------------------------------------------------
     def by_slack_user(self, slack_user_id: str) -> ProviderCard | None:
@@ -174,6 +193,20 @@ class ProviderDay:
         self.booking.set_status(SetStatus(appointment_id, status, actor=ACTOR))
         return item
 
+    def approve(self, provider: ProviderCard, appointment_id: int) -> Answered:
+        """Confirm one of the provider's requests; the client hears it by the notifications (its event)."""
+        self.item(provider, appointment_id)  # theirs, or refused
+        self.approvals.approve(appointment_id, actor=ACTOR)
+        item = self.item(provider, appointment_id)
+        return Answered(item, "approved", self._told_later(item))
+
+    def decline(self, provider: ProviderCard, appointment_id: int) -> Answered:
+        """Turn one of the provider's requests down, freeing its time; the client is told kindly."""
+        self.item(provider, appointment_id)  # theirs, or refused
+        self.approvals.decline(appointment_id, actor=ACTOR, reason="declined by the provider")
+        item = self.item(provider, appointment_id)
+        return Answered(item, "declined", self._told_later(item))
+
     def running_late(self, provider: ProviderCard, appointment_id: int, minutes: int) -> Told:
         """Tell the client now, over their own channel, that the provider is running late."""
         item, now = self.item(provider, appointment_id), self.clock()
@@ -195,11 +228,7 @@ class ProviderDay:
         if item.status == "cancelled":
             return Cancelled(item, None)
         self.booking.cancel(Cancel(appointment_id, reason=reason.strip(), actor=ACTOR))
-        try:
-            channel = self.outbox.route(item.client_id)[0].channel
-        except NoChannel as exc:
-            return Cancelled(item, Told(item.client, None, str(exc), self._contacts(item.client_id), later=True))
-        return Cancelled(item, Told(item.client, channel, later=True))
+        return Cancelled(item, self._told_later(item))
 
     def block(self, provider: ProviderCard, text: str, *, note: str | None = None) -> tuple[datetime, datetime]:
         """Time off for a phrase like "2-4pm friday", read in the provider's zone; returns its start and end.
@@ -245,6 +274,14 @@ class ProviderDay:
         day = day_label(item.start, item.client_zone, self.clock())
         return f"{day} at {clock(item.start, item.client_zone)} ({zone_label(item.client_zone)})"
 
+    def _told_later(self, item: AgendaItem) -> Told:
+        """Where the notifications will tell the client of a change (or why nothing can reach them)."""
+        try:
+            channel = self.outbox.route(item.client_id)[0].channel
+        except NoChannel as exc:
+            return Told(item.client, None, str(exc), self._contacts(item.client_id), later=True)
+        return Told(item.client, channel, later=True)
+
     def _contacts(self, client_id: int) -> tuple[str, ...]:
         with UnitOfWork(self.session_factory) as uow:
             user = uow.session.get(User, client_id)
@@ -257,14 +294,17 @@ def hours_label(start: datetime, end: datetime, zone: str) -> str:
 
 
 def _items(s: Session, appointments: list[Appointment]) -> list[AgendaItem]:
-    """Agenda lines for appointments: with the service's and the client's names, and the client's zone."""
+    """Agenda lines for appointments: with the service's and the client's names, the client's zone, and the
+    client's no-shows and late cancellations (one grouped count for all of them)."""
     services = dict(s.execute(select(Service.id, Service.name).where(
         Service.id.in_({a.service_id for a in appointments}))).all())
     clients = {u.id: u for u in s.scalars(select(User).where(User.id.in_({a.client_id for a in appointments})))}
+    record = client_records(s, clients)
     business_zone = get_business(s).timezone
     return [AgendaItem(a.id, a.start_at, a.end_at, services.get(a.service_id, "Appointment"),
                        clients[a.client_id].name or f"client #{a.client_id}", a.status, a.client_id,
-                       clients[a.client_id].timezone or business_zone) for a in appointments]
+                       clients[a.client_id].timezone or business_zone, *record.get(a.client_id, (0, 0)))
+            for a in appointments]
 
 
 def _day_bounds(day: date, zone: str) -> tuple[datetime, datetime]:

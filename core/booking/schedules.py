@@ -104,6 +104,10 @@ class BookingTerms:
     booked_id: int | None  # the appointment already booked under the idempotency key
     max_future_bookings: int | None = None  # the business's cap per client (None: none)
     client_upcoming: int = 0  # the client's bookings still to come, when the cap needs them counted
+    needs_approval: bool = False  # a booking of the service is a request the provider approves
+    approval_expiry_hours: int = 24  # how long such a request waits for an answer
+    no_show_limit: int | None = None  # no-shows after which a client books only through the business
+    client_no_shows: int = 0  # the client's no-shows, when the rule needs them counted
 
 
 _providers, _services, _business = Provider.__table__, Service.__table__, Business.__table__
@@ -128,7 +132,12 @@ _TERMS = (
                _appointments.c.client_id == bindparam("client_id"), _appointments.c.start_at > bindparam("now"),
                _appointments.c.status.in_(("pending", "confirmed"))).scalar_subquery()).label("client_upcoming"),
            select(_appointments.c.id).where(_appointments.c.idempotency_key == bindparam("key"))
-           .scalar_subquery().label("booked_id"))
+           .scalar_subquery().label("booked_id"),
+           _services.c.needs_approval, _business.c.approval_expiry_hours, _business.c.no_show_limit,
+           # Counted only under the no-show rule, by the (client_id, start_at) index.
+           case((_business.c.no_show_limit.is_(None), 0), else_=select(func.count()).where(
+               _appointments.c.client_id == bindparam("client_id"), _appointments.c.status == "no_show")
+               .scalar_subquery()).label("client_no_shows"))
     .select_from(_providers.outerjoin(_services, _services.c.id == bindparam("service_id"))
                  .outerjoin(_business, _business.c.id == 1))
     .where(_providers.c.active.is_(True))
@@ -165,7 +174,9 @@ def _terms(row: Row) -> BookingTerms:
         resource_ids=tuple(int(r) for r in row.resource_ids.split(",")) if row.resource_ids else (),
         offered=bool(row.offered), hold_minutes=rules["hold_minutes"], client_known=bool(row.client_known),
         booked_id=row.booked_id, max_future_bookings=row.max_future_bookings,
-        client_upcoming=int(row.client_upcoming or 0),
+        client_upcoming=int(row.client_upcoming or 0), needs_approval=bool(row.needs_approval),
+        approval_expiry_hours=row.approval_expiry_hours or 24, no_show_limit=row.no_show_limit,
+        client_no_shows=int(row.client_no_shows or 0),
         rules=Rules(min_notice=timedelta(minutes=rules["min_notice_minutes"]),
                     horizon=timedelta(days=rules["horizon_days"]),
                     interval=timedelta(minutes=rules["slot_interval_minutes"]), daily_limit=row.daily_limit),

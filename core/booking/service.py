@@ -34,6 +34,7 @@ from core.db.session import UnitOfWork
 log = logging.getLogger(__name__)
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: codes are read aloud and typed
 assert 256 % len(CODE_ALPHABET) == 0, "a byte must map evenly onto the alphabet"
+CLIENT = "client"  # the actor of a booking a client makes themselves, on a channel
 MARKABLE = {"confirmed": {"pending", "confirmed"}, "completed": {"pending", "confirmed", "no_show"},
             "no_show": {"pending", "confirmed", "completed"}}
 
@@ -107,6 +108,7 @@ class BookingService:
                 return _replay(s, seen, cmd), True
             require_terms(terms, cmd.provider_id, cmd.service_id, client_id=cmd.client_id)
             _within_cap(terms)
+            _no_show_rule(s, terms, cmd)
             start = cmd.start.astimezone(timezone.utc)
             self.slots.check(s, terms, start, cmd.holder_key, holds=lock.holds_against(cmd.holder_key), inserting=True)
             try:
@@ -195,6 +197,8 @@ class BookingService:
                 return appt
             if appt.status not in MARKABLE[cmd.status]:
                 raise errors.NotActive(f"a {appt.status} appointment cannot be marked {cmd.status}")
+            if appt.request_expires_at is not None and appt.status == "pending" and cmd.status == "confirmed":
+                raise errors.NotActive("it is a request awaiting the business's approval: approve or decline it")
             if cmd.status in ("completed", "no_show") and appt.start_at > self.clock():
                 raise errors.InvalidRequest(f"it cannot be marked {cmd.status.replace('_', '-')} before it starts")
             appt.status = cmd.status
@@ -229,11 +233,27 @@ class BookingService:
 
 
 def _within_cap(terms: BookingTerms) -> None:
-    cap = terms.max_future_bookings
-    if cap is not None and terms.client_upcoming >= cap:
+    cap, upcoming = terms.max_future_bookings, terms.client_upcoming
+    if cap is not None and upcoming >= cap:
         raise errors.BookingLimitReached(
-            f"you already have {terms.client_upcoming} upcoming booking{'s' if terms.client_upcoming != 1 else ''}, "
-            f"the most this business takes per client; cancel or wait for one to pass before booking another")
+            f"you already have {upcoming} upcoming booking{'s' if upcoming != 1 else ''}, and {cap} at a time is "
+            f"the most we can hold for one client. You can see, move or cancel them under My appointments, "
+            f"and book another once one has passed", limit=cap, upcoming=upcoming)
+
+
+def _no_show_rule(s: Session, terms: BookingTerms, cmd: Book) -> None:
+    """After the business's number of no-shows, a client books only through the business: the rule holds for
+    bookings a client makes themselves (on a channel), not for the business's own (REST, staff)."""
+    limit = terms.no_show_limit
+    if limit is None or cmd.actor != CLIENT or terms.client_no_shows < limit:
+        return
+    business = get_business(s)
+    reach = f"get in touch with them at {business.contact}" if business.contact else "get in touch with them"
+    missed = terms.client_no_shows
+    raise errors.NoShowLimitReached(
+        f"as {missed} earlier appointment{'s were' if missed != 1 else ' was'} missed, new bookings are made "
+        f"through {business.name} itself. Please {reach}, and they'll gladly book you in",
+        limit=limit, upcoming=missed)
 
 
 class _CodeCollision(Exception):
@@ -269,9 +289,13 @@ def _place(appt: Appointment, terms: BookingTerms, start: datetime) -> None:
 def _new_row(cmd: Book, terms: BookingTerms, start: datetime, now: datetime) -> dict:
     """Every column of a new appointment but its id."""
     block = block_of(start, terms.shape)
+    # A service that needs approval is booked as a request: pending (it holds the slot) until the provider
+    # answers, lapsing unanswered after the business's hours, or at the start if that is sooner.
+    expires = min(now + timedelta(hours=terms.approval_expiry_hours), start) if terms.needs_approval else None
     return dict(service_id=terms.service_id, provider_id=terms.provider_id, client_id=cmd.client_id,
                 start_at=start, end_at=start + terms.shape.duration, block_start=block.start, block_end=block.end,
-                status="confirmed", version=1, idempotency_key=cmd.idempotency_key,
+                status="pending" if terms.needs_approval else "confirmed", version=1,
+                idempotency_key=cmd.idempotency_key, request_expires_at=expires,
                 confirmation_code=new_confirmation_code(), cancellation_reason=None, late_cancellation=False,
                 channel=cmd.channel, notes=cmd.notes, series_id=cmd.series_id, created_at=now, updated_at=now)
 

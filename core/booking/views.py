@@ -12,12 +12,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
 
-from sqlalchemy import select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from core.booking import errors
 from core.booking.setup_writes import Window
-from core.db.models import Break, Provider, Resource, Service, User, WeeklyHours
+from core.db.models import Appointment, Break, Provider, Resource, Service, User, WeeklyHours
 
 
 @dataclass(frozen=True)
@@ -30,11 +30,14 @@ class UserView:
     timezone: str | None
     preferred_channel: str | None
     created_at: datetime
+    no_shows: int = 0  # appointments they missed
+    late_cancellations: int = 0  # cancelled inside the business's window (flagged, never refused)
 
     @classmethod
-    def of(cls, user: User) -> UserView:
+    def of(cls, user: User, record: tuple[int, int] = (0, 0)) -> UserView:
         return cls(id=user.id, name=user.name, email=user.email, phone=user.phone, role=user.role,
-                   timezone=user.timezone, preferred_channel=user.preferred_channel, created_at=user.created_at)
+                   timezone=user.timezone, preferred_channel=user.preferred_channel, created_at=user.created_at,
+                   no_shows=record[0], late_cancellations=record[1])
 
 
 @dataclass(frozen=True)
@@ -126,7 +129,20 @@ def user(s: Session, user_id: int) -> UserView:
     found = s.get(User, user_id)
     if found is None:
         raise errors.NotFound(f"user {user_id} not found")
-    return UserView.of(found)
+    return UserView.of(found, client_records(s, [user_id]).get(user_id, (0, 0)))
+
+
+def client_records(s: Session, client_ids) -> dict[int, tuple[int, int]]:
+    """Client id -> (no-shows, late cancellations), for the clients that have any."""
+    ids = list(client_ids)
+    if not ids:
+        return {}
+    late = and_(Appointment.status == "cancelled", Appointment.late_cancellation.is_(True))
+    rows = s.execute(select(Appointment.client_id, func.sum(case((Appointment.status == "no_show", 1), else_=0)),
+                            func.sum(case((late, 1), else_=0)))
+                     .where(Appointment.client_id.in_(ids), or_(Appointment.status == "no_show", late))
+                     .group_by(Appointment.client_id))
+    return {client: (int(no_shows or 0), int(lates or 0)) for client, no_shows, lates in rows}
 
 
 def resources(s: Session) -> list[ResourceView]:

@@ -185,6 +185,10 @@ def _done(turn: Turn, made: list, missed: list[str], moving: bool) -> str:
     what, when = turn.service_name(appt.service_id), render.when(appt.start_at, turn.zone, turn.now)
     if moving:
         return f"Done: your {what} is moved to {when} {zone}. Your confirmation code is {appt.confirmation_code}."
+    if len(made) == 1 and not missed and appt.status == "pending":  # a service the business approves first
+        return (f"Requested: {what} with {turn.provider_name(appt.provider_id)}, {when} {zone}"
+                f"{f', for {name}' if name else ''}. {turn.catalogue.business_name} approves each {what} booking, "
+                "so it isn't confirmed yet. The time is held for you, and I'll message you as soon as they answer.")
     if len(made) == 1 and not missed:
         for_whom = f", for {name}" if name else ""
         code = "The" if name else "Your"

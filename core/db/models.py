@@ -64,6 +64,12 @@ class Business(Base):
     currency: Mapped[str | None] = mapped_column(String(8))
     # A time freed for the waiting list is held this long for the client it is offered to.
     waitlist_offer_minutes: Mapped[int] = mapped_column(Integer, default=15, server_default="15")
+    # Policies (issue 12): after this many no-shows a client books only through the business, reached
+    # as `contact` says (None: no such rule); a request for a service that needs approval lapses after
+    # `approval_expiry_hours` unanswered (or at its start, if sooner), and frees its slot.
+    no_show_limit: Mapped[int | None] = mapped_column(Integer)
+    approval_expiry_hours: Mapped[int] = mapped_column(Integer, default=24, server_default="24")
+    contact: Mapped[str | None] = mapped_column(String(200))
 
 
 class User(Base):
@@ -116,6 +122,8 @@ class Service(Base):
     buffer_after_minutes: Mapped[int] = mapped_column(Integer, default=0)
     synonyms: Mapped[list] = mapped_column(JSON, default=list)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # A booking of it is a request (status "pending", holding the slot) until the provider approves it.
+    needs_approval: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     resources: Mapped[list[Resource]] = relationship(secondary=service_resources, lazy="selectin")
 
 
@@ -224,6 +232,8 @@ class Appointment(Base):
     late_cancellation: Mapped[bool] = mapped_column(Boolean, default=False)
     channel: Mapped[str | None] = mapped_column(String(16))
     notes: Mapped[str | None] = mapped_column(Text)
+    # A request awaiting approval (status "pending") lapses at this instant unless approved first.
+    request_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     resources: Mapped[list[AppointmentResource]] = relationship(cascade="all, delete-orphan", lazy="selectin")

@@ -24,6 +24,7 @@ from core.notifications.ports import (
     MAX_ATTEMPTS,
     AgendaPoster,
     Jobs,
+    RequestPoster,
     notification_job_id,
 )
 from core.notifications.sender import FileSender, NoChannel, NoticeSender, Outbox, Sender, SendFailed
@@ -125,8 +126,12 @@ class Delivery:
             sender, recipient = self.outbox.route_provider(facts.provider_id)
         except NoChannel as exc:
             raise Skip(f"the provider has nowhere to be told: {exc}") from exc
-        reply = texts.provider_note(facts, row.kind.removeprefix("provider_"), row.payload or {}, now)
-        external_id = sender.send(recipient, reply)
+        if row.kind == "provider_request" and isinstance(self.agendas, RequestPoster) \
+                and sender.channel == self.agendas.channel:  # with Approve and Decline buttons
+            external_id = self.agendas.post_request(facts.provider_id, recipient, facts.id)
+        else:
+            reply = texts.provider_note(facts, row.kind.removeprefix("provider_"), row.payload or {}, now)
+            external_id = sender.send(recipient, reply)
         records.record(self.session_factory, row.id, "sent", f"sent by {sender.channel}", now,
                        channel=sender.channel, external_id=external_id)
         return "sent"

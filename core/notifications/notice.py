@@ -15,8 +15,8 @@ from core.notifications.calendar import CalendarEntry
 from core.notifications.links import Links
 from core.notifications.texts import AppointmentFacts
 
-WITH_INVITATION = ("confirmation", "moved", "cancelled")  # a cancelled one removes the event
-WITH_MANAGE_LINK = ("confirmation", "moved", "reminder")
+WITH_INVITATION = ("confirmation", "moved", "cancelled", "approved")  # a cancelled one removes the event
+WITH_MANAGE_LINK = ("confirmation", "moved", "reminder", "requested", "approved")
 REMINDER_ACTIONS = (("Confirm", "confirm"), ("Cancel", "cancel"), ("Move", "move"))
 
 
@@ -57,6 +57,10 @@ def subject(kind: str, facts: AppointmentFacts, now: datetime) -> str:
         "reminder": f"Reminder: {what}, {at}",
         "no_show": f"We missed you at your {facts.service}",
         "follow_up": f"Thanks for visiting {facts.business}",
+        "requested": f"Requested: {what}, {at} (awaiting approval)",
+        "approved": f"Confirmed: {what}, {at}",
+        "declined": f"Not booked: your request for {what}, {at}",
+        "expired": f"Not booked: your request for {what}, {at}",
     }.get(kind, f"A message from {facts.business}")
 
 
@@ -71,6 +75,6 @@ def _actions(kind: str, manage: str | None, links: Links | None) -> tuple[Link, 
         return tuple(Link(label, f"{manage}?do={action}") for label, action in REMINDER_ACTIONS)
     if manage:
         return (Link("Change or cancel", manage),)
-    if links is not None and links.base_url and kind in ("cancelled", "no_show", "follow_up"):
+    if links is not None and links.base_url and kind in ("cancelled", "no_show", "follow_up", "declined", "expired"):
         return (Link("Book again", f"{links.base_url}/chat"),)
     return ()

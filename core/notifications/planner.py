@@ -37,6 +37,7 @@ from core.notifications.timing import (
 )
 
 log = logging.getLogger(__name__)
+EXPIRE_REQUESTS = "expire_requests"  # the job that lapses requests nobody answered (`core.booking.approval`)
 STATUS_NOTICE = {"no_show": "no_show", "completed": "follow_up"}
 
 
@@ -57,6 +58,7 @@ class Planner:
             if appt is None:
                 return []
             actor = _actor(s, appointment_id, version)
+            lapses = appt.request_expires_at if kind == "booked" and appt.status == "pending" else None
             for notice, user_id, channel in self._notices(s, kind, appt, actor, extra):
                 row, made = ensure(s, key=f"appt:{appointment_id}:v{version}:{notice}", kind=notice, status="queued",
                                    appointment_id=appointment_id, user_id=user_id, version=version, channel=channel,
@@ -65,13 +67,22 @@ class Planner:
                     queued.append(row.id)
             uow.commit()
         deliver_now(self.jobs, queued)
+        if lapses is not None:  # a request lapses then unless answered; the worker's sweep is the safety net
+            self.jobs.enqueue_at(lapses, EXPIRE_REQUESTS, job_id=f"slotline-expire-request-{appointment_id}")
         return queued
 
     def _notices(self, s: Session, kind: str, appt: Appointment, actor: str, extra: dict):
         """(notification kind, user, channel) for each message the event calls for."""
         sender = self._sender(appt.client_id)
-        if kind == "booked":
+        if kind == "booked" and appt.status == "pending" and appt.request_expires_at is not None:
+            yield "requested", appt.client_id, ""  # a request awaiting approval (`core.booking.approval`)
+            yield "provider_request", _provider_user(s, appt), ""  # Approve / Decline, where the provider works
+        elif kind == "booked":
             yield "confirmation", appt.client_id, ""
+        elif kind == "approved":
+            yield "approved", appt.client_id, ""
+        elif kind == "cancelled" and extra.get("why") in ("declined", "expired"):
+            yield extra["why"], appt.client_id, ""  # a request turned down or lapsed, said kindly
         elif kind == "moved" and not (actor == "client" and sender is not None and not sender.calendar_files):
             yield "moved", appt.client_id, ""  # a client who moved it where no .ics goes (SMS) was just told so
         elif kind == "cancelled" and (actor != "client" or (sender is not None and sender.invitations)):
@@ -91,7 +102,9 @@ class Planner:
         with UnitOfWork(self.session_factory, write=True) as uow:
             s = uow.session
             appt = s.get(Appointment, appointment_id)
-            active = appt is not None and appt.status in ACTIVE_STATUSES
+            # A request awaiting approval gets its reminders once approved (a new version).
+            active = appt is not None and appt.status in ACTIVE_STATUSES and not (
+                appt.status == "pending" and appt.request_expires_at is not None)
             pending = list(s.scalars(select(Notification).where(
                 Notification.appointment_id == appointment_id, Notification.kind == "reminder",
                 Notification.status == "scheduled")))
@@ -134,6 +147,11 @@ class Planner:
             return self.outbox.route(user_id)[0]
         except NoChannel:
             return None
+
+
+def _provider_user(s: Session, appt: Appointment) -> int | None:
+    provider = s.get(Provider, appt.provider_id)
+    return provider.user_id if provider is not None else None
 
 
 def _actor(s: Session, appointment_id: int, version: int) -> str:

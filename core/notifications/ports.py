@@ -6,7 +6,7 @@ The queue is RQ in production (`slotline.jobs.RqJobs`); the core names jobs by a
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 # Transient failures are retried after these many seconds (RQ `Retry`): 30 s, 2 min, 8 min, 32 min.
 RETRY_BACKOFF = (30, 120, 480, 1920)
@@ -38,6 +38,16 @@ class AgendaPoster(Protocol):
 
     def post_agenda(self, provider_id: int, recipient: str, day: date) -> str | None:
         """Post it; return the platform's message id. Raises `SendFailed`."""
+
+
+@runtime_checkable
+class RequestPoster(Protocol):
+    """An `AgendaPoster` that can also ask a provider to approve or decline a request, with buttons (Slack)."""
+
+    channel: str
+
+    def post_request(self, provider_id: int, recipient: str, appointment_id: int) -> str | None:
+        """Post the request with its Approve and Decline buttons; return the platform's message id."""
 
 
 def notification_job_id(notification_id: int, round_: int = 0) -> str:

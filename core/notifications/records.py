@@ -98,4 +98,4 @@ def facts(s: Session, appointment_id: int | None) -> AppointmentFacts | None:
         provider_id=provider.id,
         client_id=client.id, client_name=client.name or f"client #{client.id}",
         client_zone=client.timezone or business.timezone, business=business.name,
-        cancellation_reason=appt.cancellation_reason)
+        cancellation_reason=appt.cancellation_reason, request_expires=appt.request_expires_at)

@@ -36,6 +36,11 @@ class AppointmentFacts:
     client_zone: str
     business: str
     cancellation_reason: str | None = None
+    request_expires: datetime | None = None  # a request awaiting approval lapses then, unless answered
+
+    def by(self, now: datetime) -> str:
+        """When a request lapses, in the client's zone (the start's wording)."""
+        return when(self.request_expires or self.start, self.client_zone, now)
 
     def at(self, now: datetime, zone: str | None = None) -> str:
         zone = zone or self.client_zone
@@ -52,6 +57,8 @@ def compose(kind: str, facts: AppointmentFacts, now: datetime, payload: dict, *,
     if kind == "confirmation":
         text = f"Booked: {what}, {facts.at(now)}. Your confirmation code is {facts.code}."
         return Reply(text), calendar_file(facts, now)
+    if kind in REQUEST_KINDS:
+        return request_notice(kind, facts, now, buttons)
     if kind == "moved":
         was = payload.get("previous_start")
         before = f" (was {when(datetime.fromisoformat(was), facts.client_zone, now)})" if was else ""
@@ -78,6 +85,27 @@ def compose(kind: str, facts: AppointmentFacts, now: datetime, payload: dict, *,
     raise ValueError(f"no text for a {kind!r} notification")
 
 
+REQUEST_KINDS = ("requested", "approved", "declined", "expired")
+
+
+def request_notice(kind: str, facts: AppointmentFacts, now: datetime,
+                   buttons: bool) -> tuple[Reply, Attachment | None]:
+    """A request for a service the business approves (`core.booking.approval`): made, approved, declined, lapsed."""
+    what, at = f"{facts.service} with {facts.provider}", facts.at(now)
+    if kind == "requested":
+        return Reply(f"Requested: {what}, {at}. {facts.business} approves each {facts.service} booking, so it isn't "
+                     f"confirmed yet; the time is held for you, and I'll message you as soon as they answer "
+                     f"(by {facts.by(now)} at the latest)."), None
+    if kind == "approved":
+        return Reply(f"Confirmed! {facts.business} has approved your {what}, {at}. "
+                     f"Your confirmation code is {facts.code}."), calendar_file(facts, now)
+    opening = (f"Sorry, {facts.business} can't take your request for a {what}, {at}"
+               if kind == "declined" else
+               f"Sorry, {facts.business} couldn't answer your request for a {what}, {at} in time")
+    return Reply(f"{opening}, so it isn't booked. Would you like to pick another time?",
+                 _choices(buttons, ("Book another time", choices.intent("book")))), None
+
+
 def reminder(facts: AppointmentFacts, now: datetime, *, letters: bool = False) -> Reply:
     text = f"Reminder: your {facts.service} with {facts.provider} is {facts.at(now)}."
     if letters:
@@ -92,6 +120,9 @@ def provider_note(facts: AppointmentFacts, kind: str, payload: dict, now: dateti
     at = f"{day_label(facts.start, zone, now)} at {clock(facts.start, zone)} ({zone_label(zone)})"
     if kind == "cancelled":
         return Reply(f"{facts.client_name} cancelled their {facts.service} on {at}. The time is free again.")
+    if kind == "request":  # where no buttons can be shown: approved or declined over the REST API
+        return Reply(f"{facts.client_name} asks for a {facts.service} on {at}, which needs your approval. "
+                     f"It lapses unanswered at {clock(facts.request_expires or facts.start, zone)}.")
     was = payload.get("previous_start")
     before = f" from {day_label(datetime.fromisoformat(was), zone, now)} at " \
              f"{clock(datetime.fromisoformat(was), zone)}" if was else ""
