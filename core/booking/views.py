@@ -122,6 +122,7 @@ class AppointmentView(Protocol):
     notes: str | None
     created_at: datetime
     updated_at: datetime | None
+    series_id: int | None  # the recurring series it is an occurrence of (None: booked on its own)
 
 
 def user(s: Session, user_id: int) -> UserView:

@@ -11,6 +11,8 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from core.booking.bulk_cancel import MAX_AT_ONCE, Cancellations
+from core.booking.recurrence import MAX_OCCURRENCES, MAX_RULE_LENGTH
+from core.booking.series import Conflict, SeriesBooked
 from core.booking.timeoff import TimeOffBlocked
 from core.booking.views import AppointmentView
 from webhooks.api.fields import MAX_ID, Id, Instant, text
@@ -55,6 +57,7 @@ class AppointmentOut(ApiModel):
     notes: str | None
     created_at: datetime
     updated_at: datetime | None
+    series_id: int | None = Field(default=None, description="the recurring series it was booked in, if any")
 
     @classmethod
     def of(cls, appt: AppointmentView) -> AppointmentOut:
@@ -62,7 +65,8 @@ class AppointmentOut(ApiModel):
                    start_time=appt.start_at, end_time=appt.end_at, service_id=appt.service_id,
                    provider_id=appt.provider_id, client_id=appt.client_id, version=appt.version,
                    cancellation_reason=appt.cancellation_reason, late_cancellation=bool(appt.late_cancellation),
-                   notes=appt.notes, created_at=appt.created_at, updated_at=appt.updated_at)
+                   notes=appt.notes, created_at=appt.created_at, updated_at=appt.updated_at,
+                   series_id=appt.series_id)
 
 
 class NotCancelledOut(ApiModel):
@@ -105,6 +109,56 @@ class BulkCancelOut(ApiModel):
     def of(cls, done: Cancellations) -> BulkCancelOut:
         return cls(cancelled=[AppointmentOut.of(a) for a in done.cancelled],
                    not_cancelled=[NotCancelledOut.of(n) for n in done.not_cancelled], more=done.more)
+
+
+# -- recurring series ------------------------------------------------------------------------
+class SeriesIn(AppointmentIn):
+    recurrence: text(MAX_RULE_LENGTH, min_length=1) = Field(
+        examples=["FREQ=WEEKLY;COUNT=6"],
+        description=f"an RFC 5545 RRULE, repeating startTime's wall-clock time in the provider's zone; at most "
+                    f"{MAX_OCCURRENCES} occurrences, all within the business's booking horizon")
+
+
+class AlternativeOut(ApiModel):
+    start_time: datetime
+    provider_id: int
+
+
+class SeriesConflictOut(ApiModel):
+    start_time: datetime
+    code: str = Field(description="why it was not booked: slot_taken, outside_hours, too_far_ahead, daily_limit, "
+                                  "booking_limit, no_such_time (the clocks skip that local time)...")
+    detail: str
+    alternatives: list[AlternativeOut] = Field(description="the nearest free starts that day (or the days around "
+                                                           "it), with this provider or another")
+
+    @classmethod
+    def of(cls, conflict: Conflict) -> SeriesConflictOut:
+        return cls(start_time=conflict.start, code=conflict.code, detail=conflict.detail,
+                   alternatives=[AlternativeOut(start_time=s.start, provider_id=s.provider_id)
+                                 for s in conflict.alternatives])
+
+
+class SeriesOut(ApiModel):
+    series_id: int
+    booked: list[AppointmentOut]
+    conflicts: list[SeriesConflictOut]
+
+    @classmethod
+    def of(cls, done: SeriesBooked) -> SeriesOut:
+        return cls(series_id=done.series_id, booked=[AppointmentOut.of(a) for a in done.booked],
+                   conflicts=[SeriesConflictOut.of(c) for c in done.conflicts])
+
+
+class SeriesCancelOut(ApiModel):
+    series_id: int
+    cancelled: list[AppointmentOut]
+    not_cancelled: list[NotCancelledOut]
+
+    @classmethod
+    def of(cls, series_id: int, done: Cancellations) -> SeriesCancelOut:
+        return cls(series_id=series_id, cancelled=[AppointmentOut.of(a) for a in done.cancelled],
+                   not_cancelled=[NotCancelledOut.of(n) for n in done.not_cancelled])
 
 
 # -- time off ------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""`/api/v1/appointments`: book, list, show, move or mark, and cancel (one, or many at once).
+"""`/api/v1/appointments`: book, list, show, move or mark, and cancel (one, or many at once); recurring series.
 
 Every decision (is the slot free, may it move, is the cancellation late) is the booking
 core's; this module only turns HTTP into its commands and its answers back into JSON.
@@ -13,9 +13,11 @@ from pydantic import BeforeValidator
 from core.booking import errors
 from core.booking.bulk_cancel import cancel_each, cancel_for_client
 from core.booking.commands import Book, Cancel, Reschedule, SetStatus
+from core.booking.series import BookSeries, SeriesService
 from webhooks.api.fields import MAX_ID, Instant
 from webhooks.api.appointment_schemas import (
-    AppointmentChange, AppointmentIn, AppointmentOut, BulkCancelIn, BulkCancelOut, CancelIn,
+    AppointmentChange, AppointmentIn, AppointmentOut, BulkCancelIn, BulkCancelOut, CancelIn, SeriesCancelOut, SeriesIn,
+    SeriesOut,
 )
 from webhooks.deps import BookingDep
 
@@ -66,6 +68,32 @@ def cancel_many(body: BulkCancelIn, booking: BookingDep) -> BulkCancelOut:
         return BulkCancelOut.of(cancel_each(booking, body.ids, reason=reason, actor=ACTOR))
     return BulkCancelOut.of(cancel_for_client(booking, body.client_id, start=body.start, end=body.end,
                                               reason=reason, actor=ACTOR))
+
+
+@router.post("/series", status_code=status.HTTP_201_CREATED, response_model=SeriesOut,
+             responses={422: {"description": "a malformed RRULE, or a series too long or past the booking horizon"}})
+def book_series(body: SeriesIn, booking: BookingDep, response: Response,
+                idempotency_key: IdempotencyKey = None) -> SeriesOut:
+    """Book a recurring series: `recurrence` is an RFC 5545 RRULE (`FREQ=WEEKLY;COUNT=6`) repeating `startTime`'s
+    wall-clock time in the provider's zone, across DST changes. Each occurrence is booked as a single booking
+    would be; those that cannot be are listed under `conflicts`, with the nearest free starts, and the answer
+    is 201 all the same. A retry with the same `Idempotency-Key` returns the first answer."""
+    done = SeriesService(booking).book(BookSeries(
+        service_id=body.service_id, provider_id=body.provider_id, client_id=body.client_id, start=body.start_time,
+        recurrence=body.recurrence, idempotency_key=idempotency_key, channel=CHANNEL, notes=body.notes, actor=ACTOR))
+    if done.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return SeriesOut.of(done)
+
+
+@router.delete("/series/{series_id}", response_model=SeriesCancelOut)
+def cancel_series(series_id: AppointmentId, booking: BookingDep, start: Annotated[Instant | None, Query(
+        alias="from", description="cancel the occurrences starting from then (default: all still to come)")] = None,
+                  body: Annotated[CancelIn | None, Body()] = None) -> SeriesCancelOut:
+    """Cancel the rest of a series; earlier occurrences stay. Each client is told as for a single cancellation."""
+    reason = body.cancellation_reason if body else None
+    done = SeriesService(booking).cancel(series_id, start=start, reason=reason, actor=ACTOR)
+    return SeriesCancelOut.of(series_id, done)
 
 
 @router.get("", response_model=list[AppointmentOut])
