@@ -77,6 +77,8 @@ class Settings(BaseSettings):
     rate_limit_inbox_ip: str = Field(default="600/minute", alias="SLOTLINE_RATE_LIMIT_INBOX_IP")
     rate_limit_sender: str = Field(default="30/minute;300/hour", alias="SLOTLINE_RATE_LIMIT_SENDER")
     rate_limit_webhook_ip: str = Field(default="6000/minute", alias="SLOTLINE_RATE_LIMIT_WEBHOOK_IP")
+    # Calendar apps fetch feeds from few addresses (Google's, Microsoft's), many feeds each: keep it loose.
+    rate_limit_calendar_ip: str = Field(default="600/minute", alias="SLOTLINE_RATE_LIMIT_CALENDAR_IP")
     trusted_proxies: str = Field(default="", alias="SLOTLINE_TRUSTED_PROXIES")
     # What one web chat visitor's address may do (core/conversation): slots held at once, bookings
     # made, one-time codes sent; codes are also capped per phone number or email address.
@@ -109,7 +111,7 @@ class Settings(BaseSettings):
 
     @field_validator("rate_limit_chat", "rate_limit_chat_ip", "rate_limit_inbox", "rate_limit_inbox_ip",
                      "rate_limit_sender", "rate_limit_webhook_ip", "rate_limit_bookings_ip", "rate_limit_codes",
-                     "rate_limit_codes_ip")
+                     "rate_limit_codes_ip", "rate_limit_calendar_ip")
     @classmethod
     def _valid_rate_limit(cls, value: str) -> str:
         from limits import parse_many  # only needed to check the notation

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from config.settings import Settings, get_settings
 from core.booking.coordination import Coordination
+from core.booking.feeds import CalendarFeeds
 from core.booking.provider_day import ProviderDay
 from core.booking.service import BookingService
 from core.clock import utcnow
@@ -47,6 +48,7 @@ class Container:
     clock: Callable[[], datetime] = field(default=utcnow)
     notifications: Notifications | None = None  # None without Redis: nothing to queue jobs on
     channels: Channels = field(default_factory=Channels)  # the inbound adapters, over `senders`
+    feeds: CalendarFeeds | None = None  # the secret calendar feed URLs (set by `build`)
 
     def close(self) -> None:
         for sender in self.senders.values():
@@ -116,6 +118,7 @@ def build(settings: Settings | None = None, *, redis: Redis | None | bool = True
     desk.channels = frozenset(senders)  # what "email me" or "text me" can promise
     desk.quotas = _quotas(settings, client)
     desk.codes = CodeSenders(senders)
+    desk.feeds = feeds = CalendarFeeds(session_factory, settings.resolved_admin_token, settings.public_url, clock=clock)
     assistant = Assistant(desk, store) if store is not None else None
     workday = ProviderDay(booking, session_factory, outbox, clock=clock)
     channels = build_channels(settings, session_factory=session_factory, assistant=assistant, outbox=outbox,
@@ -126,7 +129,7 @@ def build(settings: Settings | None = None, *, redis: Redis | None | bool = True
                                       conversations=store, agendas=channels.agendas)
     return Container(settings=settings, engine=engine, session_factory=session_factory, redis=client,
                      booking=booking, assistant=assistant, senders=senders, outbox=outbox, provider_day=workday,
-                     clock=clock, notifications=notifications, channels=channels)
+                     clock=clock, notifications=notifications, channels=channels, feeds=feeds)
 
 
 def _quotas(settings: Settings, client: Redis | None):

@@ -6,6 +6,7 @@ from fastapi import FastAPI
 from slotline.bootstrap import Container
 from webhooks import bodylimit, clientip, errors, metrics, ratelimit
 from webhooks.api import api_router
+from webhooks.calendar import router as calendar_router
 from webhooks.chat import router as chat_router
 from webhooks.health import router as health_router
 from webhooks.manage import router as manage_router
@@ -40,4 +41,5 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(manage_router)
     app.include_router(unsubscribe_router)
     app.include_router(slack_router)
+    app.include_router(calendar_router)
     return app

@@ -13,6 +13,7 @@ refused request is not counted, so hammering does not lengthen the wait).
 | `inbox_ip`     | client IP              | the inbox routes                                 |
 | `sender`       | platform + sender id   | Telegram, Slack, SMS: after verification only    |
 | `webhook_ip`   | webhook path + IP      | every webhook, before verification (cheap)       |
+| `calendar_ip`  | client IP              | `GET /calendar/{secret}.ics`, before the lookup  |
 
 A per-sender limit counts only verified requests (a forged one must not spend a real person's
 allowance) and is answered 200 with the conversation not run, so the platform does not retry;
@@ -51,6 +52,7 @@ RULES = {  # rule -> the Settings field holding its limits
     "chat": "rate_limit_chat", "chat_ip": "rate_limit_chat_ip",
     "inbox": "rate_limit_inbox", "inbox_ip": "rate_limit_inbox_ip",
     "sender": "rate_limit_sender", "webhook_ip": "rate_limit_webhook_ip",
+    "calendar_ip": "rate_limit_calendar_ip",
 }
 REDIS_TIMEOUT = 0.25  # seconds; a limiter that waits longer than the request it guards is no use
 PAUSE_AFTER_FAILURE = 5.0  # seconds without asking Redis once it failed

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.booking import clients
+from core.booking.feeds import CalendarFeeds
 from core.booking.schedules import catalogue_version, get_business, load_schedule
 from core.booking.service import BookingService
 from core.conversation.hours import WorkingTimes
@@ -61,6 +62,7 @@ class Desk:
     channels: frozenset[str] | None = None
     quotas: Quotas | None = None  # per-origin allowances (bookings, codes); None: uncapped
     codes: CodeSender | None = None  # one-time codes for verifying a contact; None: cannot verify
+    feeds: CalendarFeeds | None = None  # the clients' calendar feed URLs; None: no feeds to give
 
     def __init__(self, booking: BookingService, session_factory: sessionmaker[Session], *, ttl: float = 60.0):
         self.bookings: Bookings = CoreBookings(booking, session_factory)  # the only way a handler books

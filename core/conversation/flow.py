@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from core.conversation import booking_flow as booking
+from core.conversation import calendar_flow as calendar
 from core.conversation import contact_flow as contact
 from core.conversation import choices, followups, names, offering, party
 from core.conversation import manage_flow as manage
@@ -51,6 +52,8 @@ def respond(turn: Turn) -> State:
     if heard.intent == "help":
         turn.say(HELP, [("Book an appointment", choices.intent("book")), ("My appointments", choices.intent("list"))])
         return turn.state
+    if heard.intent == "calendar":  # "add my appointments to my calendar": their feed link
+        return calendar.give_link(turn)
     followups.resolve(turn)  # "ok 4 then", "an hour later", "same time on friday": on what is being discussed
     state = questions.answer(turn)  # prices, hours, who works when...: answered, and the booking goes on
     if state is not None:

@@ -24,6 +24,9 @@ __all__ = ["Named", "Understanding", "pick_number", "understand"]
 INTENTS = (  # checked in this order; the first that matches wins
     ("restart", r"\b(start (over|again)|restart|reset|never ?mind|forget (it|that))\b|^/start\b"),
     ("help", r"^\s*(help|\?+|/help|what can you do|how does this work)\b"),
+    ("calendar", r"\bcalendar (feed|link|subscription|url)s?\b|\bical\b|\bics (feed|link)\b"
+                 r"|\b(add|put|get|sync|export|subscribe)\b.*\b(to|in|into|with|on) (my )?"
+                 r"(google |apple |outlook |phone'?s? )?(calendar|cal)\b"),
     ("waitlist", r"\bwait(ing)?[ -]?list\b|\blet me know if\b|\bnotify me\b"),
     ("cancel", r"\bcancel|\bcall (it )?off\b|\bcan'?t make it\b|\bcannot make it\b|^/cancel\b"),
     ("reschedule", r"\b(re-?schedule|move|postpone|push (it )?back|change (the |my )?(time|day|date|appointment|booking))\b"),

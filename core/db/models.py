@@ -360,3 +360,25 @@ class WaitlistOffer(Base):
     appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class CalendarFeed(Base):
+    """A secret iCalendar feed URL of one provider's or one client's appointments (`core.booking.feeds`).
+
+    The URL's secret is not kept: only its hash (to find the feed) and a random `nonce` from which
+    the secret is derived again with the server's key (so the same URL can be shown twice; the
+    table alone gives no URL away). `revoked_at` set means its URL answers 404. At most one feed
+    per owner stands at a time (the database refuses a second)."""
+
+    __tablename__ = "calendar_feeds"
+    __table_args__ = (
+        Index("ix_calendar_feeds_standing_owner", "owner_kind", "owner_id", unique=True,
+              postgresql_where=text("revoked_at IS NULL"), sqlite_where=text("revoked_at IS NULL")),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_kind: Mapped[str] = mapped_column(String(16))  # provider | client
+    owner_id: Mapped[int] = mapped_column(Integer)
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 hex of the URL's secret
+    nonce: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -4,11 +4,13 @@ One UID per appointment and the appointment's version as SEQUENCE, so a calendar
 imported the booking updates the same event when the moved one's file is opened.
 `ics` is a file to open (METHOD:PUBLISH, for chats); `invitation` is what an email carries
 (METHOD:REQUEST, or CANCEL with the same UID), so Google Calendar or Outlook keeps one event.
+`feed` is a subscribed calendar (`core.booking.feeds`): the same events, many in one calendar,
+so an appointment seen first in a confirmation and then in the feed is one event, not two.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from icalendar import Calendar, Event, vCalAddress
 
@@ -27,6 +29,8 @@ class CalendarEntry:
     location: str
     description: str
     cancelled: bool = False
+    tentative: bool = False  # a request still awaiting the provider's approval
+
 
 
 def ics(entry: CalendarEntry, *, now: datetime) -> Attachment:
@@ -51,6 +55,17 @@ def invitation(entry: CalendarEntry, *, organizer: str, organizer_name: str, att
     return calendar.to_ical()
 
 
+def feed(entries: list[CalendarEntry], *, name: str, now: datetime) -> bytes:
+    """A calendar to subscribe to (RFC 5545, METHOD:PUBLISH), named `name` in the calendar app."""
+    calendar = _calendar("PUBLISH")
+    calendar.add("x-wr-calname", name)
+    calendar.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", "PT1H")  # Outlook's and Apple's name for the same hint
+    for entry in entries:
+        calendar.add_component(_event(entry, now))
+    return calendar.to_ical()
+
+
 def _calendar(method: str) -> Calendar:
     calendar = Calendar()
     calendar.add("prodid", PRODID)
@@ -69,5 +84,5 @@ def _event(entry: CalendarEntry, now: datetime) -> Event:
     event.add("summary", entry.title)
     event.add("location", entry.location)
     event.add("description", entry.description)
-    event.add("status", "CANCELLED" if entry.cancelled else "CONFIRMED")
+    event.add("status", "CANCELLED" if entry.cancelled else "TENTATIVE" if entry.tentative else "CONFIRMED")
     return event

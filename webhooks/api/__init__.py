@@ -4,8 +4,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from webhooks.api import appointments, availability, providers, resources, schedule, services, users
+from webhooks.api import calendar as calendar_feeds
 from webhooks.deps import require_admin
 
 api_router = APIRouter(prefix="/api/v1", dependencies=[Depends(require_admin)])
 for module in (users, services, resources, providers, schedule, availability, appointments):
     api_router.include_router(module.router)
+api_router.include_router(calendar_feeds.router)
