@@ -23,6 +23,9 @@ def main(argv: list[str] | None = None) -> int:
         cmd = commands.add_parser(name, help=text)
         cmd.add_argument("--host", default="127.0.0.1")
         cmd.add_argument("--port", type=int, default=8000)
+        if name == "web":  # `run` is the one-process embedded default
+            cmd.add_argument("--workers", type=_process_count, default=1, metavar="N",
+                             help="serve from N processes (N > 1 needs SLOTLINE_DATABASE_URL and SLOTLINE_REDIS_URL)")
     commands.add_parser("worker", help="an RQ worker with the scheduler on")
     commands.add_parser("chat", help="talk to the booking assistant in the terminal")
     commands.add_parser("telegram-poll", help="serve the Telegram bot by polling (no public URL needed)")
@@ -158,6 +161,8 @@ def _print_failed(rows) -> None:
 def cmd_web(settings: Settings, args, *, with_worker: bool = False) -> int:
     from slotline.bootstrap import build, connect_redis, embedded_redis_url
 
+    if getattr(args, "workers", 1) > 1:
+        return _web_processes(settings, args)
     cmd_migrate(settings)
     _seed_demo_if_empty(settings)
     redis = connect_redis(settings)
@@ -170,10 +175,7 @@ def cmd_web(settings: Settings, args, *, with_worker: bool = False) -> int:
     app = create_app(container)
     _configure_channels(settings)
     worker = _start_worker() if with_worker else None
-    base = f"http://{args.host}:{args.port}"
-    print(f"\nSlotline is starting on {base}\n  API docs: {base}/docs\n"
-          f"  web chat: {base}/chat  (API: POST {base}/api/v1/chat; or `slotline chat` in a terminal)\n"
-          f"  {_admin_token_line(settings)}\n", flush=True)
+    _print_welcome(settings, args)
     try:
         _serve(app, args.host, args.port)
     finally:
@@ -181,6 +183,45 @@ def cmd_web(settings: Settings, args, *, with_worker: bool = False) -> int:
             worker.stop(timeout=10)
         container.close()
     return 0
+
+
+def _process_count(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of processes (1 or more)")
+    return int(text)
+
+
+def _web_processes(settings: Settings, args) -> int:
+    """`slotline web --workers N`: migrate and tell the platforms where we are once, here; then N
+    uvicorn processes serve one port, each with its own container (`slotline/web_processes.py`)."""
+    from slotline import web_processes
+
+    missing = [name for name, embedded in (("SLOTLINE_DATABASE_URL (PostgreSQL)", _is_sqlite(settings)),
+                                           ("SLOTLINE_REDIS_URL", not settings.redis_url)) if embedded]
+    if missing:
+        print(f"slotline web --workers {args.workers}: several web processes must share a database server and "
+              f"a Redis server, not the embedded SQLite file and Redis: set {' and '.join(missing)}. For one "
+              "process on the embedded ones: `slotline run`, or `slotline web` without --workers.", file=sys.stderr)
+        return 2
+    cmd_migrate(settings)
+    _seed_demo_if_empty(settings)
+    _configure_channels(settings)
+    _print_welcome(settings, args)
+    web_processes.serve(args.host, args.port, args.workers)
+    return 0
+
+
+def _is_sqlite(settings: Settings) -> bool:
+    from sqlalchemy.engine import make_url
+
+    return make_url(settings.sqlalchemy_url).get_backend_name() == "sqlite"
+
+
+def _print_welcome(settings: Settings, args) -> None:
+    base = f"http://{args.host}:{args.port}"
+    print(f"\nSlotline is starting on {base}\n  API docs: {base}/docs\n"
+          f"  web chat: {base}/chat  (API: POST {base}/api/v1/chat; or `slotline chat` in a terminal)\n"
+          f"  {_admin_token_line(settings)}\n", flush=True)
 
 
 def _admin_token_line(settings: Settings) -> str:
