@@ -62,6 +62,11 @@ def run_delivery(notification_id: int) -> str:
     return container().notifications.deliver(notification_id)
 
 
+def run_offer_expiry(offer_id: int) -> bool:
+    """A waiting-list offer's time is up: close it, and pass its time to the next waiting client."""
+    return container().notifications.expire_offer(offer_id)
+
+
 def run_agenda_tick() -> list[int]:
     """Queue the agendas now due, then the next tick (one chain: every worker names the same next one)."""
     notifications = container().notifications

@@ -126,7 +126,7 @@ def build(settings: Settings | None = None, *, redis: Redis | None | bool = True
     notifications = None
     if jobs is not None:
         notifications = Notifications(session_factory, outbox, jobs, offsets=settings.reminder_deltas, clock=clock,
-                                      conversations=store, agendas=channels.agendas)
+                                      conversations=store, agendas=channels.agendas, booking=booking)
     return Container(settings=settings, engine=engine, session_factory=session_factory, redis=client,
                      booking=booking, assistant=assistant, senders=senders, outbox=outbox, provider_day=workday,
                      clock=clock, notifications=notifications, channels=channels, feeds=feeds)

@@ -22,6 +22,7 @@ QUEUES = (QUEUE,)
 AGENDA_TICK = "agenda_tick"
 FUNCTIONS = {"event": "worker.run_event", "deliver": "worker.run_delivery", AGENDA_TICK: "worker.run_agenda_tick",
              "expire_requests": "worker.run_expire_requests"}
+FUNCTIONS["offer_expiry"] = "worker.run_offer_expiry"  # a waiting-list offer's time is up
 
 
 class RqJobs:

@@ -10,6 +10,7 @@ from webhooks.calendar import router as calendar_router
 from webhooks.chat import router as chat_router
 from webhooks.health import router as health_router
 from webhooks.manage import router as manage_router
+from webhooks.offer import router as offer_router
 from webhooks.slack import router as slack_router
 from webhooks.telegram import router as telegram_router
 from webhooks.twilio import router as twilio_router
@@ -39,6 +40,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(twilio_router)
     app.include_router(webchat_page_router)
     app.include_router(manage_router)
+    app.include_router(offer_router)
     app.include_router(unsubscribe_router)
     app.include_router(slack_router)
     app.include_router(calendar_router)

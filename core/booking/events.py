@@ -39,3 +39,13 @@ class AppointmentStatusChanged:
     appointment_id: int
     version: int
     status: str
+
+
+@dataclass(frozen=True)
+class TimeFreed:
+    """Time a provider has free again that no appointment gave up (time off removed, a waiting-list
+    offer declined or lapsed): the worker offers it to the waiting list."""
+
+    provider_id: int
+    start: datetime
+    end: datetime

@@ -21,6 +21,7 @@ _INSERT = insert(OutboxEvent.__table__).returning(OutboxEvent.__table__.c.id)
 KINDS = {events.AppointmentBooked: "booked", events.AppointmentMoved: "moved",
          events.AppointmentCancelled: "cancelled", events.AppointmentStatusChanged: "status",
          events.AppointmentApproved: "approved"}
+KINDS[events.TimeFreed] = "freed"  # about no appointment: `payload_of` says the time itself
 
 
 def record(s: Session, happened: Iterable, now: datetime) -> list[OutboxEvent]:
@@ -36,6 +37,9 @@ def record(s: Session, happened: Iterable, now: datetime) -> list[OutboxEvent]:
 def payload_of(event) -> dict:
     """What the worker needs to plan the event: the appointment, its version, and the rest as `extra`."""
     fields = asdict(event)
+    if isinstance(event, events.TimeFreed):
+        return {"appointment_id": None, "version": None, "extra": {
+            "provider_id": event.provider_id, "start": event.start.isoformat(), "end": event.end.isoformat()}}
     payload = {"appointment_id": fields.pop("appointment_id"), "version": fields.pop("version")}
     extra = {name: value.isoformat() if isinstance(value, datetime) else value for name, value in fields.items()}
     if isinstance(event, events.AppointmentCancelled):

@@ -17,8 +17,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.booking import errors, setup_writes
+from core.booking import errors, events, outbox, setup_writes
 from core.booking.bulk_cancel import MAX_AT_ONCE, Cancellations, cancel_each
+from core.booking.schedules import bump_schedule
 from core.booking.service import BookingService
 from core.db.models import ACTIVE_STATUSES, Appointment, Provider, TimeOff
 from core.db.session import UnitOfWork
@@ -65,6 +66,24 @@ def block_time(booking: BookingService, request: TimeOffRequest) -> TimeOffBlock
     cancelled = cancel_each(booking, [a.id for a in clashes], reason=request.cancellation_reason,
                             actor=request.actor)
     return TimeOffBlocked(entry, cancelled)
+
+
+def unblock_time(booking: BookingService, provider_id: int, time_off_id: int) -> TimeOff:
+    """Remove time off; the time it covered is announced free in the same transaction, so the worker
+    offers it to the waiting list (`core.booking.backfill`)."""
+    with UnitOfWork(booking.session_factory, write=True) as uow:
+        s = uow.session
+        if s.get(Provider, provider_id, with_for_update=True) is None:
+            raise errors.NotFound(f"provider {provider_id} not found")
+        entry = s.get(TimeOff, time_off_id)
+        if entry is None or entry.provider_id != provider_id:
+            raise errors.NotFound(f"time off {time_off_id} of provider {provider_id} not found")
+        s.delete(entry)
+        bump_schedule(s, provider_id)
+        announced = outbox.record(s, [events.TimeFreed(provider_id, entry.start_at, entry.end_at)], booking.clock())
+        uow.commit()
+    booking.publish(announced)
+    return entry
 
 
 def appointments_in_the_way(s: Session, provider_id: int, start: datetime, end: datetime, *,

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from core.booking import clients, errors, waitlist
 from core.booking.commands import Book, Cancel, FindSlots, HoldSlot, Reschedule, SetStatus
+from core.booking.offers import Offers, OfferView
 from core.booking.service import BookingService
 from core.booking.slots import FreeSlot as OfferedSlot
 from core.db.models import Appointment, WaitlistEntry
@@ -21,6 +22,7 @@ class CoreBookings:
     def __init__(self, booking: BookingService, session_factory: sessionmaker[Session]):
         self._booking = booking
         self._session_factory = session_factory
+        self._offers = Offers(booking)
 
     def find_slots(self, *, service_id: int, provider_id: int | None, first_day: date, last_day: date,
                    holder: str, moving: int | None = None) -> list[OfferedSlot]:
@@ -79,3 +81,9 @@ class CoreBookings:
             return []
         with UnitOfWork(self._session_factory) as uow:
             return waitlist.waiting_for(uow.session, client_id, self._booking.clock())
+
+    def take_offer(self, offer_id: int, *, client_id: int | None, channel: str) -> Appointment:
+        return self._offers.take(offer_id, client_id=client_id, channel=channel)
+
+    def decline_offer(self, offer_id: int, *, client_id: int | None) -> OfferView:
+        return self._offers.decline(offer_id, client_id=client_id)

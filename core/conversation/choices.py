@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 # Kinds of choice that carry an argument: "<kind>:<argument>".
 INTENT, SERVICE, WHEN, SLOT, APPOINTMENT, REMIND, REBOOK = "intent", "svc", "when", "slot", "appt", "remind", "rebook"
+OFFER = "offer"  # a waiting-list offer's "Book it" / "No thanks": offer:<take|decline>:<offer id>
 # Bare words: each is both the value a button carries and the kind `decode` gives back.
 YES, NO, LATER, OTHER_DAY, RESTART = "yes", "no", "later", "otherday", "restart"
 WORDS = frozenset({YES, NO, LATER, OTHER_DAY, RESTART})
@@ -20,6 +21,7 @@ WORDS = frozenset({YES, NO, LATER, OTHER_DAY, RESTART})
 INTENTS = frozenset({"book", "list", "reschedule", "cancel", "help"})
 WHENS = frozenset({"soonest", "tomorrow", "week", "nextweek"})
 REMIND_ACTIONS = frozenset({"confirm", "cancel", "move"})
+OFFER_ACTIONS = frozenset({"take", "decline"})
 _ID = r"[0-9]{1,9}"  # ASCII digits only ("²".isdigit() is True), and small enough for any column
 _FORMS = {
     INTENT: re.compile(rf"{INTENT}:([a-z]{{1,12}})"),
@@ -29,6 +31,7 @@ _FORMS = {
     APPOINTMENT: re.compile(rf"{APPOINTMENT}:({_ID})"),
     REMIND: re.compile(rf"{REMIND}:([a-z]{{1,12}}):({_ID})"),
     REBOOK: re.compile(rf"{REBOOK}:({_ID})"),
+    OFFER: re.compile(rf"{OFFER}:([a-z]{{1,12}}):({_ID})"),
 }
 
 
@@ -69,6 +72,10 @@ def rebook(appointment_id: int) -> str:
     return f"{REBOOK}:{appointment_id}"
 
 
+def offer(action: str, offer_id: int) -> str:
+    return f"{OFFER}:{_known(action, OFFER_ACTIONS)}:{offer_id}"
+
+
 def _known(word: str, allowed: frozenset[str]) -> str:
     if word not in allowed:  # a value `decode` would refuse: a bug here, not a stale button there
         raise ValueError(f"{word!r} is not one of {sorted(allowed)}")
@@ -87,6 +94,7 @@ def decode(value: str) -> Picked | None:
     if kind in (INTENT, WHEN):
         allowed = INTENTS if kind == INTENT else WHENS
         return Picked(kind, word=match[1]) if match[1] in allowed else None
-    if kind == REMIND:
-        return Picked(kind, word=match[1], number=int(match[2])) if match[1] in REMIND_ACTIONS else None
+    if kind in (REMIND, OFFER):
+        actions = REMIND_ACTIONS if kind == REMIND else OFFER_ACTIONS
+        return Picked(kind, word=match[1], number=int(match[2])) if match[1] in actions else None
     return Picked(kind, number=int(match[1]))

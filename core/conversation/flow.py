@@ -18,6 +18,7 @@ from core.conversation import calendar_flow as calendar
 from core.conversation import contact_flow as contact
 from core.conversation import choices, followups, names, offering, party
 from core.conversation import manage_flow as manage
+from core.conversation import offer_flow as offers
 from core.conversation import questions
 from core.conversation import reminder_flow as reminders
 from core.conversation import verify_flow
@@ -40,7 +41,7 @@ def respond(turn: Turn) -> State:
     names.known(turn)
     if turn.inbound.choice is not None:
         return on_choice(turn, turn.inbound.choice)
-    for answer in (_verifying, _contact, reminders.letter):  # each None when the message is not for it
+    for answer in (_verifying, _contact, reminders.letter, offers.letter):  # each None when not for it
         state = answer(turn)
         if state is not None:
             return state
@@ -91,6 +92,8 @@ def on_choice(turn: Turn, value: str) -> State:
         return reminders.act(turn, picked.word, picked.number)
     if kind == choices.REBOOK:
         return reminders.rebook(turn, picked.number)
+    if kind == choices.OFFER:
+        return offers.act(turn, picked.word, picked.number)
     if kind == choices.SERVICE:
         convo.service_id, convo.intent = picked.number, convo.intent or "book"
         return booking.advance(turn)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from core.booking.slots import FreeSlot as OfferedSlot
+    from core.booking.offers import OfferView
     from core.db.models import Appointment, WaitlistEntry
 
 
@@ -67,6 +68,13 @@ class Bookings(Protocol):
 
     def waiting(self, client_id: int | None) -> list[WaitlistEntry]:
         """The client's waiting-list entries still open ([] for a newcomer)."""
+
+    def take_offer(self, offer_id: int, *, client_id: int | None, channel: str) -> Appointment:
+        """Book a waiting-list offer for the client it was made to (twice books once). Raises
+        `OfferUnavailable` (carrying the offer) when it lapsed, was passed on, or its time has gone."""
+
+    def decline_offer(self, offer_id: int, *, client_id: int | None) -> OfferView:
+        """Let a waiting-list offer go to the next in line; the client stays on the list."""
 
 
 class Refusal(Protocol):

@@ -48,6 +48,7 @@ class Conversation:
     appointment_id: int | None = None   # the appointment being moved or cancelled
     choices: list[list[str]] = field(default_factory=list)  # last [label, value] pairs shown
     reminded: int | None = None         # the appointment the latest reminder was about ("C", "X", "R" answer it)
+    offer: int | None = None            # the latest waiting-list offer sent here ("Y", "N" answer it)
     verifying: dict | None = None       # a one-time code on its way: {kind, address, digest, expires, tries}
     asked_clock: str | None = None      # "15:00": the clock time they asked for, kept while the day changes
     alternatives: list[str] = field(default_factory=list)  # ISO UTC: other times they named ("5pm or 6pm")
@@ -80,5 +81,6 @@ class Conversation:
         nor what they last booked here).
 
         The state is left alone: the handler that forgets returns the next state, usually IDLE."""
-        fresh = Conversation(state=self.state, reminded=self.reminded, booked=self.booked, name=self.name)
+        fresh = Conversation(state=self.state, reminded=self.reminded, booked=self.booked, name=self.name,
+                             offer=self.offer)
         self.__dict__.update(fresh.__dict__)

@@ -19,7 +19,8 @@ from core.booking.schedules import get_business
 from core.conversation.store import ConversationStore
 from core.db.models import ACTIVE_STATUSES, Business, Notification, Provider
 from core.db.session import UnitOfWork
-from core.notifications import notice, records, texts
+from core.booking.offers import view_of
+from core.notifications import notice, offer_texts, records, texts
 from core.notifications.ports import (
     MAX_ATTEMPTS,
     AgendaPoster,
@@ -72,6 +73,8 @@ class Delivery:
     def _send(self, row: Notification, now: datetime) -> str:
         if row.kind == "agenda":
             return self._agenda(row, now)
+        if row.kind == offer_texts.KIND:
+            return self._offer(row, now)
         with UnitOfWork(self.session_factory) as uow:
             facts = records.facts(uow.session, row.appointment_id)
             business = get_business(uow.session)
@@ -82,6 +85,10 @@ class Delivery:
 
     def _to_client(self, row: Notification, facts: texts.AppointmentFacts, business: Business,
                    now: datetime) -> str:
+        return self._routed(row, lambda sender, recipient, refused: self._send_on(
+            sender, recipient, row, facts, business, now, refused))
+
+    def _routed(self, row: Notification, send: Callable[[Sender, str, list[str]], str]) -> str:
         """Over the person's best channel. One found closed to us as we send (a blocked bot, STOP) is
         recorded as opted out and the next is tried at once; reachable nowhere is a failure that says why."""
         refused: list[str] = []
@@ -91,7 +98,7 @@ class Delivery:
             except NoChannel as exc:
                 raise SendFailed("; ".join([str(exc), *refused]), permanent=True) from exc
             try:
-                return self._send_on(sender, recipient, row, facts, business, now, refused)
+                return send(sender, recipient, refused)
             except SendFailed as exc:
                 if not exc.opted_out:
                     raise
@@ -117,8 +124,24 @@ class Delivery:
         records.record(self.session_factory, row.id, "sent", outcome, now, channel=sender.channel,
                        external_id=external_id)
         if row.kind == "reminder":
-            self._remember_reminder(sender.channel, recipient, facts.id)
+            self._remember(sender.channel, recipient, reminded=facts.id)
         return "sent"
+
+    def _offer(self, row: Notification, now: datetime) -> str:
+        """A waiting-list offer, while it is still open; "Y" or "N" from the client then answers it."""
+        with UnitOfWork(self.session_factory) as uow:
+            offer = view_of(uow.session, (row.payload or {}).get("offer_id"))
+        if offer is None or offer.status != "open" or offer.expires_at <= now:
+            raise Skip("the offer was answered, or has lapsed")
+
+        def send(sender: Sender, recipient: str, refused: list[str]) -> str:
+            external_id = offer_texts.send_offer(sender, recipient, offer, now, self.outbox.links)
+            outcome = f"sent by {sender.channel}" + (f" ({'; '.join(refused)})" if refused else "")
+            records.record(self.session_factory, row.id, "sent", outcome, now, channel=sender.channel,
+                           external_id=external_id)
+            self._remember(sender.channel, recipient, offer=offer.id)
+            return "sent"
+        return self._routed(row, send)
 
     def _to_provider(self, row: Notification, facts: texts.AppointmentFacts, now: datetime) -> str:
         """Where the provider works (`Outbox.route_provider`: a sender with `agendas`, Slack)."""
@@ -164,13 +187,15 @@ class Delivery:
         self.jobs.enqueue_at(until, "deliver", row.id, job_id=notification_job_id(row.id, round_), retry=True)
         return "deferred"
 
-    def _remember_reminder(self, channel: str, recipient: str, appointment_id: int) -> None:
-        """So that "C", "X" or "R" from the client answers this reminder."""
+    def _remember(self, channel: str, recipient: str, **latest: int) -> None:
+        """So that "C", "X" or "R" from the client answers this reminder (`reminded`), "Y" or "N" this
+        waiting-list offer (`offer`)."""
         if self.conversations is None:
             return
         with self.conversations.locked(channel, recipient):
             convo = self.conversations.load(channel, recipient)
-            convo.reminded = appointment_id
+            for name, value in latest.items():
+                setattr(convo, name, value)
             self.conversations.save(channel, recipient, convo)
 
 

@@ -1,4 +1,5 @@
-"""Signed links in what Slotline sends: one appointment's manage page, and an email unsubscribe.
+"""Signed links in what Slotline sends: one appointment's manage page, a waiting-list offer's page, and an
+email unsubscribe.
 
 A token is `<payload>.<signature>`. The payload names the one thing it acts on (an
 appointment id; an email address, base64url), the signature is an HMAC-SHA256 of purpose and
@@ -18,6 +19,7 @@ import hmac
 from collections.abc import Callable
 
 MANAGE_PATH = "/m/"
+OFFER_PATH = "/o/"  # a waiting-list offer's page: "Book it" as a POST
 UNSUBSCRIBE_PATH = "/email/unsubscribe/"
 _SIGNATURE_BYTES = 12
 _KEY_LABEL = b"slotline signed links v1"
@@ -48,6 +50,21 @@ class Links:
         payload = self._verified("manage", token)
         if not payload.isascii() or not payload.isdigit() or len(payload) > 10:
             raise BadLink("not a manage link")
+        return int(payload)
+
+    def offer_token(self, offer_id: int) -> str:
+        payload = str(int(offer_id))
+        return f"{payload}.{self._sign('offer', payload)}"
+
+    def offer_url(self, offer_id: int) -> str | None:
+        """The page of one waiting-list offer; None when Slotline has no public URL to link to."""
+        return self.base_url + OFFER_PATH + self.offer_token(offer_id) if self.base_url else None
+
+    def read_offer(self, token: str) -> int:
+        """The offer id an offer token acts on. Raises BadLink."""
+        payload = self._verified("offer", token)
+        if not payload.isascii() or not payload.isdigit() or len(payload) > 10:
+            raise BadLink("not an offer link")
         return int(payload)
 
     def unsubscribe_token(self, address: str) -> str:

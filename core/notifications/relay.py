@@ -30,6 +30,8 @@ IN_FLIGHT = timedelta(minutes=2)  # a relayed event not done after this long may
 
 def event_job_id(row: OutboxEvent) -> str:
     payload = row.payload or {}
+    if payload.get("appointment_id") is None:  # time freed, about no appointment: the event is its own
+        return f"slotline-event-x{row.id}"
     return f"slotline-event-{payload.get('appointment_id')}-v{payload.get('version')}"
 
 

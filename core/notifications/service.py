@@ -8,6 +8,7 @@ from typing import Callable
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.booking import outbox as booking_outbox  # the events' table (`Outbox` here routes messages)
+from core.booking.service import BookingService
 from core.conversation.store import ConversationStore
 from core.db.models import Notification
 from core.db.session import UnitOfWork
@@ -19,6 +20,7 @@ from core.notifications.ports import AgendaPoster, Jobs
 from core.notifications.relay import OutboxRelay
 from core.notifications.sender import Outbox
 from core.notifications.sweep import Sweep, Swept
+from core.notifications.waitlist import WaitingList
 
 log = logging.getLogger(__name__)
 OUTBOX_BATCH = 200  # outbox events read per relay round
@@ -30,8 +32,11 @@ class Notifications:
 
     def __init__(self, session_factory: sessionmaker[Session], outbox: Outbox, jobs: Jobs, *,
                  offsets: list[timedelta], clock: Callable[[], datetime],
-                 conversations: ConversationStore | None = None, agendas: AgendaPoster | None = None):
+                 conversations: ConversationStore | None = None, agendas: AgendaPoster | None = None,
+                 booking: BookingService | None = None):
         self.session_factory, self.jobs, self.clock = session_factory, jobs, clock
+        # Freed time offered to the waiting list: needs the booking core's holds and slot checks.
+        self.waiting_list = WaitingList(booking, jobs, clock=clock) if booking is not None else None
         self.planner = Planner(session_factory, jobs, outbox, offsets=offsets, clock=clock)
         self.delivery = Delivery(session_factory, outbox, jobs, clock=clock, conversations=conversations,
                                  agendas=agendas)
@@ -41,14 +46,23 @@ class Notifications:
 
     def on_event(self, kind: str, appointment_id: int, version: int, extra: dict | None = None,
                  outbox_id: int | None = None) -> list[int]:
-        """Plan what a booking event calls for; then its outbox row (when it came through one) is done."""
-        queued = self.planner.on_event(kind, appointment_id, version, extra)
+        """Plan what a booking event calls for; then its outbox row (when it came through one) is done.
+
+        Time it freed is offered to the waiting list first: if that fails, the event is not done,
+        and the sweep queues it again."""
+        if self.waiting_list is not None:
+            self.waiting_list.on_event(kind, appointment_id, extra)
+        queued = self.planner.on_event(kind, appointment_id, version, extra) if appointment_id is not None else []
         if outbox_id is not None:
             self.relay.done(outbox_id)
         return queued
 
     def deliver(self, notification_id: int) -> str:
         return self.delivery.deliver(notification_id)
+
+    def expire_offer(self, offer_id: int) -> bool:
+        """A waiting-list offer's time is up: close it, and pass its time on."""
+        return self.waiting_list.expire(offer_id) if self.waiting_list is not None else False
 
     def agenda_tick(self) -> list[int]:
         return self.agendas.tick()
@@ -65,6 +79,8 @@ class Notifications:
         if lost := self.relay.requeue_lost():
             log.info("sweep: queued %d booking event(s) again whose job was lost", len(lost))
         swept = self.sweeper.run()
+        if self.waiting_list is not None:
+            self.waiting_list.sweep()
         self.relay.prune()
         return swept
 

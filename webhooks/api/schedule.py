@@ -1,11 +1,14 @@
 """Setting a provider's hours: weekly hours and breaks, time off, and one date's own hours."""
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from typing import Annotated
+
+from fastapi import APIRouter, Path, status
 
 from core.booking.setup_writes import Window as CoreWindow
-from core.booking.timeoff import TimeOffRequest, block_time
+from core.booking.timeoff import TimeOffBlocked, TimeOffRequest, block_time, unblock_time
 from webhooks.api.appointment_schemas import TimeOffIn, TimeOffOut
+from webhooks.api.fields import MAX_ID
 from webhooks.api.providers import ProviderId
 from webhooks.api.schemas import DateOverrideIn, DateOverrideOut, WeeklyHoursIn, WeeklyHoursOut
 from webhooks.deps import BookingDep, SetupDep
@@ -31,6 +34,13 @@ def add_time_off(provider_id: ProviderId, body: TimeOffIn, booking: BookingDep) 
         provider_id, body.start_time, body.end_time, reason=body.reason, actor="api",
         cancel_appointments=body.cancel_appointments, cancellation_reason=body.cancellation_reason))
     return TimeOffOut.of(blocked)
+
+
+@router.delete("/time-off/{time_off_id}", response_model=TimeOffOut)
+def remove_time_off(provider_id: ProviderId, time_off_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+                    booking: BookingDep) -> TimeOffOut:
+    """Remove time off. The time is bookable again, and offered first to the waiting list."""
+    return TimeOffOut.of(TimeOffBlocked(unblock_time(booking, provider_id, time_off_id)))
 
 
 @router.post("/date-overrides", response_model=DateOverrideOut)

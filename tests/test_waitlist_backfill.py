@@ -1,0 +1,180 @@
+"""The waiting list keeps its promise: a freed time is offered to waiting clients one at a time, in the
+order they joined, over their own channel, held for each in turn; taking it books it in one tap or one
+"Y". Driven as a user would: clients join over REST, an appointment is cancelled, the real RQ worker
+runs the outbox's events on a clock the test moves, and what reaches the web chat inbox, the Twilio
+double and the appointments table is what is checked."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from core.db.models import Appointment, WaitlistOffer
+from core.db.session import UnitOfWork
+from tests.doubles.twilio_api import Phone, TwilioWebhooks
+from tests.factories import at
+from tests.notification_helpers import PUBLIC_URL, doubles_fixture, make_desk  # noqa: F401  (fixtures)
+from webhooks.app import create_app
+
+NOW = datetime(2027, 5, 3, 8, 0, tzinfo=UTC)  # Monday 3 May 2027, 09:00 in London
+TUESDAY_TWO = at("Europe/London", 2027, 5, 4, 14)
+TUESDAY = (at("Europe/London", 2027, 5, 4, 0), at("Europe/London", 2027, 5, 5, 0))
+AUTH = {"Authorization": "Bearer test-token"}
+OFFER = ("Good news, {name}: a Haircut with Sam has opened up, tomorrow (Tue 4 May) at 14:00 London time. "
+         "It's held for you for 15 minutes.")
+BO_PHONE = "+442079460958"
+
+
+@pytest.fixture(name="desk")
+def desk_fixture(engine, redis_client, tmp_path, doubles):
+    yield from make_desk(engine, redis_client, tmp_path, doubles, NOW)
+
+
+@pytest.fixture(name="web")
+def web_fixture(desk) -> Iterator[TestClient]:
+    with TestClient(create_app(desk.container), headers=AUTH) as client:
+        yield client
+
+
+def join(desk, web, client_id: int) -> dict:
+    response = web.post("/api/v1/waitlist", json={
+        "clientId": client_id, "serviceId": desk.salon.haircut,
+        "windowStart": TUESDAY[0].isoformat(), "windowEnd": TUESDAY[1].isoformat()})
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def inbox(desk, session: str) -> list[dict]:
+    return desk.container.senders["web"].inbox.read(session)[0]
+
+
+def tap(web, session: str, message: dict, label: str) -> str:
+    value = next(c["value"] for c in message["choices"] if c["label"] == label)
+    response = web.post("/api/v1/chat", json={"session": session, "choice": value})
+    assert response.status_code == 200, response.text
+    return "\n".join(r["text"] for r in response.json()["replies"])
+
+
+def booked_at(desk, start: datetime) -> list[Appointment]:
+    with UnitOfWork(desk.container.session_factory) as uow:
+        return list(uow.session.scalars(select(Appointment).where(
+            Appointment.start_at == start, Appointment.status == "confirmed")))
+
+
+def offer_expiry(desk) -> datetime:
+    with UnitOfWork(desk.container.session_factory) as uow:
+        return uow.session.scalar(select(WaitlistOffer.expires_at).where(WaitlistOffer.status == "open"))
+
+
+@pytest.fixture(name="story")
+def story_fixture(desk, web):
+    """Ana has Tuesday 14:00; Bo, Cy and Di (each on the web chat) join Tuesday's waiting list in that order."""
+    people = {name: desk.client(name, "web", f"web-{name.lower()}") for name in ("Ana", "Bo", "Cy", "Di")}
+    appt = desk.book(people["Ana"], TUESDAY_TWO)
+    desk.work()
+    for name in ("Bo", "Cy", "Di"):
+        join(desk, web, people[name])
+    return people, appt
+
+
+def test_a_cancellation_is_offered_to_the_first_in_line_then_passes_on_and_the_second_takes_it(desk, web, story):
+    people, appt = story
+    desk.cancel(appt.id)
+    desk.work()
+
+    [offer] = inbox(desk, "web-bo")
+    assert offer["text"] == OFFER.format(name="Bo")
+    assert [c["label"] for c in offer["choices"]] == ["Book it", "No thanks"]
+    assert inbox(desk, "web-cy") == [] and inbox(desk, "web-di") == []
+    # Held for Bo: a chatter asking for that time is not shown it.
+    asked = web.post("/api/v1/chat", json={"session": "web-eve", "text": "a haircut with Sam tomorrow at 2pm"})
+    replies = asked.json()["replies"]
+    assert "14:00 isn't free" in replies[0]["text"]
+    assert not any(c["label"].startswith("14:00") for r in replies for c in r["choices"])
+
+    desk.at(offer_expiry(desk) + timedelta(seconds=1))  # Bo lets it lapse: it passes to Cy, the next in line
+    [offer_to_cy] = inbox(desk, "web-cy")
+    assert offer_to_cy["text"] == OFFER.format(name="Cy")
+    assert inbox(desk, "web-di") == []  # the third is never offered it while it is held for the second
+    assert len(inbox(desk, "web-bo")) == 1
+
+    said = tap(web, "web-cy", offer_to_cy, "Book it")
+    assert said.startswith("Booked! Haircut with Sam, tomorrow (Tue 4 May) at 14:00 London time. "
+                           "Your confirmation code is ")
+    [booked] = booked_at(desk, TUESDAY_TWO)
+    assert booked.client_id == people["Cy"]
+    desk.work()
+    assert inbox(desk, "web-cy")[-1]["text"].startswith("Booked: Haircut with Sam, tomorrow (Tue 4 May) at 14:00")
+
+    # Bo taps his lapsed offer: told kindly that it has gone, and that he is still waiting.
+    assert tap(web, "web-bo", offer, "Book it") == (
+        "Sorry, that 14:00 slot has just gone. You're still on the waiting list for tomorrow (Tue 4 May); "
+        "I'll message you if another time opens up.")
+    assert len(booked_at(desk, TUESDAY_TWO)) == 1
+    assert inbox(desk, "web-di") == []
+    listed = {e["clientId"]: e["status"] for e in web.get("/api/v1/waitlist").json()}
+    assert listed == {people["Bo"]: "waiting", people["Cy"]: "booked", people["Di"]: "waiting"}
+
+
+def test_no_thanks_passes_the_time_to_the_next_at_once(desk, web, story):
+    people, appt = story
+    desk.cancel(appt.id)
+    desk.work()
+    [offer] = inbox(desk, "web-bo")
+    assert tap(web, "web-bo", offer, "No thanks") == (
+        "No problem, I've passed that time on. You're still on the waiting list for tomorrow (Tue 4 May); "
+        "I'll message you if another time opens up.")
+    desk.work()
+    assert [m["text"] for m in inbox(desk, "web-cy")] == [OFFER.format(name="Cy")]
+    assert inbox(desk, "web-di") == []
+
+
+def test_tapping_book_it_twice_books_once(desk, web, story):
+    people, appt = story
+    desk.cancel(appt.id)
+    desk.work()
+    [offer] = inbox(desk, "web-bo")
+    assert tap(web, "web-bo", offer, "Book it").startswith("Booked! Haircut with Sam")
+    assert tap(web, "web-bo", offer, "Book it").startswith("Booked! Haircut with Sam")
+    assert [a.client_id for a in booked_at(desk, TUESDAY_TWO)] == [people["Bo"]]
+
+
+def test_an_sms_y_takes_the_offer(desk, web):
+    ana = desk.client("Ana", "web", "web-ana")
+    bo = desk.client("Bo", "sms", BO_PHONE)
+    appt = desk.book(ana, TUESDAY_TWO)
+    join(desk, web, bo)
+    desk.cancel(appt.id)
+    desk.work()
+    text = desk.twilio.calls[-1].form
+    assert text["To"] == BO_PHONE
+    assert text["Body"] == OFFER.format(name="Bo") + " Reply Y to book it, or N to let it go."
+
+    phone = Phone(TwilioWebhooks(web, auth_token=desk.twilio.auth_token, public_url=PUBLIC_URL), BO_PHONE)
+    assert phone.text("Y")[0].startswith("Booked! Haircut with Sam, tomorrow (Tue 4 May) at 14:00 London time.")
+    assert [a.client_id for a in booked_at(desk, TUESDAY_TWO)] == [bo]
+    assert not phone.text("Y")[0].startswith("Booked")  # answered: a second Y books nothing more
+    assert [a.client_id for a in booked_at(desk, TUESDAY_TWO)] == [bo]
+
+
+def test_the_sweep_closes_a_lapsed_offer_whose_job_was_lost(desk, web, story):
+    people, appt = story
+    desk.cancel(appt.id)
+    desk.work()
+    lapse = offer_expiry(desk)
+    desk.container.redis.flushdb()  # Redis lost its data: the expiry job, and the hold, are gone
+    desk.clock.now = lapse + timedelta(minutes=1)
+    desk.container.notifications.sweep()
+    desk.work()
+    assert [m["text"] for m in inbox(desk, "web-cy")] == [OFFER.format(name="Cy")]
+    assert inbox(desk, "web-di") == []
+
+
+def test_an_entry_whose_window_has_passed_expires(desk, web, story):
+    people, _appt = story
+    desk.clock.now = TUESDAY[1] + timedelta(minutes=1)
+    desk.container.notifications.sweep()
+    assert {e["status"] for e in web.get("/api/v1/waitlist").json()} == {"expired"}
