@@ -78,7 +78,7 @@ def test_completed_and_no_show_change_the_row_and_the_agenda(slack, slack_api, d
     refreshed = slack_api.wait_for("response_url", containing="Client 0 · _completed ✓_")
     assert refreshed.params["replace_original"] is True
     slack.click(SAM, refreshed, "No-show", value=day.afternoon.id)
-    slack_api.wait_for("response_url", containing="Client 1 · _no-show_")
+    slack_api.wait_for("response_url", containing="Client 1 (1 no-show) · _no-show_")  # their record shows
     assert [a.status for a in appointments(session_factory)] == ["completed", "no_show"]
 
 

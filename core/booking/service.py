@@ -174,7 +174,8 @@ class BookingService:
             if appt.end_at <= now:
                 raise errors.NotActive("that appointment is already over")
             window = timedelta(hours=get_business(s).cancellation_window_hours)
-            appt.late_cancellation = appt.start_at - now < window
+            # Late is the client's doing: a provider who cancels late is not counted against them.
+            appt.late_cancellation = cmd.actor != "provider" and appt.start_at - now < window
             appt.status, appt.cancellation_reason = "cancelled", cmd.reason
             appt.version += 1
             for used in appt.resources:
