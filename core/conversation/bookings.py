@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from core.booking import clients, errors, waitlist
 from core.booking.commands import Book, Cancel, FindSlots, HoldSlot, Reschedule, SetStatus
 from core.booking.offers import Offers, OfferView
+from core.booking.series import BookSeries, Occurrence, SeriesBooked, SeriesService
 from core.booking.service import BookingService
 from core.booking.slots import FreeSlot as OfferedSlot
 from core.db.models import Appointment, WaitlistEntry
@@ -81,6 +82,16 @@ class CoreBookings:
             return []
         with UnitOfWork(self._session_factory) as uow:
             return waitlist.waiting_for(uow.session, client_id, self._booking.clock())
+
+    def plan_series(self, *, service_id: int, provider_id: int, client_id: int | None, start: datetime,
+                    recurrence: str, holder: str) -> list[Occurrence]:
+        return SeriesService(self._booking).plan(service_id=service_id, provider_id=provider_id, client_id=client_id,
+                                                 start=start, recurrence=recurrence, holder=holder)
+
+    def book_series(self, *, service_id: int, provider_id: int, client_id: int, start: datetime, recurrence: str,
+                    key: str, channel: str, holder: str) -> SeriesBooked:
+        return SeriesService(self._booking).book(BookSeries(service_id, provider_id, client_id, start, recurrence,
+                                                            idempotency_key=key, channel=channel, holder=holder))
 
     def take_offer(self, offer_id: int, *, client_id: int | None, channel: str) -> Appointment:
         return self._offers.take(offer_id, client_id=client_id, channel=channel)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 # Kinds of choice that carry an argument: "<kind>:<argument>".
 INTENT, SERVICE, WHEN, SLOT, APPOINTMENT, REMIND, REBOOK = "intent", "svc", "when", "slot", "appt", "remind", "rebook"
 OFFER = "offer"  # a waiting-list offer's "Book it" / "No thanks": offer:<take|decline>:<offer id>
+SERIES = "series"  # a recurring series' questions: series:<one|all>, series:weeks:<n>
 # Bare words: each is both the value a button carries and the kind `decode` gives back.
 YES, NO, LATER, OTHER_DAY, RESTART = "yes", "no", "later", "otherday", "restart"
 WORDS = frozenset({YES, NO, LATER, OTHER_DAY, RESTART})
@@ -22,6 +23,7 @@ INTENTS = frozenset({"book", "list", "reschedule", "cancel", "help"})
 WHENS = frozenset({"soonest", "tomorrow", "week", "nextweek"})
 REMIND_ACTIONS = frozenset({"confirm", "cancel", "move"})
 OFFER_ACTIONS = frozenset({"take", "decline"})
+SERIES_WORDS = frozenset({"one", "all", "weeks"})
 _ID = r"[0-9]{1,9}"  # ASCII digits only ("²".isdigit() is True), and small enough for any column
 _FORMS = {
     INTENT: re.compile(rf"{INTENT}:([a-z]{{1,12}})"),
@@ -31,6 +33,7 @@ _FORMS = {
     APPOINTMENT: re.compile(rf"{APPOINTMENT}:({_ID})"),
     REMIND: re.compile(rf"{REMIND}:([a-z]{{1,12}}):({_ID})"),
     REBOOK: re.compile(rf"{REBOOK}:({_ID})"),
+    SERIES: re.compile(rf"{SERIES}:([a-z]{{1,8}})(?::([0-9]{{1,2}}))?"),
     OFFER: re.compile(rf"{OFFER}:([a-z]{{1,12}}):({_ID})"),
 }
 
@@ -76,6 +79,11 @@ def offer(action: str, offer_id: int) -> str:
     return f"{OFFER}:{_known(action, OFFER_ACTIONS)}:{offer_id}"
 
 
+def series(word: str, number: int | None = None) -> str:
+    """ "series:all" (cancel them all), "series:one", "series:weeks:6" (how many weeks)."""
+    return f"{SERIES}:{_known(word, SERIES_WORDS)}" + ("" if number is None else f":{number}")
+
+
 def _known(word: str, allowed: frozenset[str]) -> str:
     if word not in allowed:  # a value `decode` would refuse: a bug here, not a stale button there
         raise ValueError(f"{word!r} is not one of {sorted(allowed)}")
@@ -91,6 +99,9 @@ def decode(value: str) -> Picked | None:
     match = form.fullmatch(value) if form is not None else None
     if match is None:
         return None
+    if kind == SERIES:
+        return Picked(kind, word=match[1], number=int(match[2]) if match[2] else None) \
+            if match[1] in SERIES_WORDS else None
     if kind in (INTENT, WHEN):
         allowed = INTENTS if kind == INTENT else WHENS
         return Picked(kind, word=match[1]) if match[1] in allowed else None

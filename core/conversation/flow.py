@@ -20,6 +20,7 @@ from core.conversation import choices, followups, names, offering, party
 from core.conversation import manage_flow as manage
 from core.conversation import offer_flow as offers
 from core.conversation import questions
+from core.conversation import series_flow as series
 from core.conversation import reminder_flow as reminders
 from core.conversation import verify_flow
 from core.conversation.state import (
@@ -55,6 +56,9 @@ def respond(turn: Turn) -> State:
         return turn.state
     if heard.intent == "calendar":  # "add my appointments to my calendar": their feed link
         return calendar.give_link(turn)
+    state = series.answer(turn)  # "every Tuesday at 10 for 6 weeks", its questions, "cancel all my Tuesday sessions"
+    if state is not None:
+        return state
     followups.resolve(turn)  # "ok 4 then", "an hour later", "same time on friday": on what is being discussed
     state = questions.answer(turn)  # prices, hours, who works when...: answered, and the booking goes on
     if state is not None:
@@ -80,6 +84,9 @@ def _contact(turn: Turn) -> State | None:
 
 def on_choice(turn: Turn, value: str) -> State:
     picked, convo = choices.decode(value), turn.convo
+    state = series.on_choice(turn, picked)  # a series' own questions: yes/no, how many weeks, one or all
+    if state is not None:
+        return state
     if picked is None or not _still_valid(turn, picked):
         # A value we never wrote, or an old button from an earlier step: say so rather than act on it.
         turn.say("That option has expired. Here is where we are:" if picked is None

@@ -18,6 +18,7 @@ from datetime import datetime, tzinfo
 from core.conversation.asking import question_kind
 from core.conversation.matching import Named, blank, find_names, first_of, typo_match
 from core.timeparse import TimeValue, find_time, impossible
+from core.timeparse.recurrence import Repeat, read_repeat
 
 __all__ = ["Named", "Understanding", "pick_number", "understand"]
 
@@ -73,6 +74,7 @@ class Understanding:
     question: str | None = None  # what they ask about, not to book: see `asking.KINDS`
     weekday: int | None = None  # a weekday named as such (ISO, 1 = Monday): "on sundays", "is Alex in on monday?"
     other_time: TimeValue | None = None  # a second time offered as an alternative: "5pm or 6pm"
+    repeat: Repeat | None = None  # "every Tuesday at 10 for 6 weeks": `time` is then the first of them
 
 
 def understand(text: str, *, services: list[Named], providers: list[Named], now: datetime,
@@ -87,6 +89,9 @@ def understand(text: str, *, services: list[Named], providers: list[Named], now:
     blanked = blank(lowered, [(f.start, f.end) for f in names])
     if not ASKS_NOW.search(clean):
         blanked = NOW.sub("   ", blanked)
+    repeat = read_repeat(blanked, now=now, tz=tz)
+    if repeat is not None:  # the time grammar reads the first occurrence: "Tuesday at 10"
+        blanked = repeat.rest
     local_today = now.astimezone(tz).date()
     cannot_be = impossible(blanked, today=local_today)
     found = None if cannot_be else find_time(blanked, now=now, tz=tz, latent=latent)
@@ -113,6 +118,7 @@ def understand(text: str, *, services: list[Named], providers: list[Named], now:
                                provider=provider_id is not None, time=time_value is not None),
         weekday=_weekday(clean, found, blanked),
         other_time=other[0] if other else None,
+        repeat=repeat,
     )
 
 

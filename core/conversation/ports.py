@@ -10,6 +10,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from core.booking.series import Occurrence, SeriesBooked
     from core.booking.slots import FreeSlot as OfferedSlot
     from core.booking.offers import OfferView
     from core.db.models import Appointment, WaitlistEntry
@@ -68,6 +69,14 @@ class Bookings(Protocol):
 
     def waiting(self, client_id: int | None) -> list[WaitlistEntry]:
         """The client's waiting-list entries still open ([] for a newcomer)."""
+
+    def plan_series(self, *, service_id: int, provider_id: int, client_id: int | None, start: datetime,
+                    recurrence: str, holder: str) -> list[Occurrence]:
+        """Each start of a recurring series (an RRULE repeating `start`) and whether it is free now; books nothing."""
+
+    def book_series(self, *, service_id: int, provider_id: int, client_id: int, start: datetime, recurrence: str,
+                    key: str, channel: str, holder: str) -> SeriesBooked:
+        """Book each occurrence that can be, report the others with alternatives; the same `key` twice books once."""
 
     def take_offer(self, offer_id: int, *, client_id: int | None, channel: str) -> Appointment:
         """Book a waiting-list offer for the client it was made to (twice books once). Raises

@@ -23,8 +23,12 @@ PICK_APPOINTMENT = "pick_appointment"  # which of their appointments to move or 
 CONFIRM_CANCEL = "confirm_cancel"      # are you sure you want to cancel?
 OFFER_WAITLIST = "offer_waitlist"      # nothing fits: join the waiting list?
 ASK_EMAIL = "ask_email"                # "email me", and we have no address: waiting for one
+SERIES_ASK = "series_ask"              # a recurring series, but which service, how many weeks, or their name?
+CONFIRM_SERIES = "confirm_series"      # a series summarised ("5 free, 8 Dec is taken"), waiting for yes/no
+SERIES_ONE_OR_ALL = "series_one_or_all"  # "cancel all my Tuesday sessions": just one, or all of them?
+SERIES_STATES = (SERIES_ASK, CONFIRM_SERIES, SERIES_ONE_OR_ALL)  # `series_flow`
 STATES = frozenset({IDLE, ASK_SERVICE, ASK_WHEN, SHOWING_TIMES, CONFIRMING, ASK_NAME, ASK_CONTACT, ASK_CODE,
-                    PICK_APPOINTMENT, CONFIRM_CANCEL, OFFER_WAITLIST, ASK_EMAIL})
+                    PICK_APPOINTMENT, CONFIRM_CANCEL, OFFER_WAITLIST, ASK_EMAIL, *SERIES_STATES})
 VERIFYING = (ASK_CONTACT, ASK_CODE)    # proving a contact before a booking (`verify_flow`)
 
 # Written by the release before this one; read for one release so live conversations survive a deploy.
@@ -58,6 +62,8 @@ class Conversation:
                                         # {start, provider, who, name, key}
     booked: int | None = None           # the appointment last booked or moved here ("one more for my daughter")
     name: str | None = None             # the name a newcomer gave before they are a client ("..., it's Maria")
+    series: dict | None = None          # a recurring series being planned (`series_flow.Plan`), or the
+                                        # appointments "cancel all my Tuesday sessions" is about: {"cancel": [ids]}
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
