@@ -38,6 +38,10 @@ def main(argv: list[str] | None = None) -> int:
     notes.add_argument("--requeue-failed", action="store_true", help="send every failed notification again")
     load = commands.add_parser("load", help="load services, providers and hours from a YAML file")
     load.add_argument("file", type=Path)
+    report = commands.add_parser("report", help="bookings, occupancy, cancellations, no-shows, revenue and busy hours")
+    report.add_argument("--from", dest="first", type=_date, metavar="YYYY-MM-DD",
+                        help="the first date (default: 29 days before --to)")
+    report.add_argument("--to", dest="last", type=_date, metavar="YYYY-MM-DD", help="the last date (default: today)")
     when = commands.add_parser("when", help="read time phrases on stdin, one JSON answer a line")
     when.add_argument("--now", help="the reference time, ISO 8601 (default: the current time)")
     when.add_argument("--tz", help="the client's zone: an IANA name or +HH:MM (default: --now's offset, else UTC)")
@@ -51,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(settings, level=logging.WARNING if quiet else logging.INFO)
     handler = {"run": cmd_run, "web": cmd_web, "worker": cmd_worker, "migrate": cmd_migrate, "load": cmd_load,
                "chat": cmd_chat, "telegram-poll": cmd_telegram_poll, "notifications": cmd_notifications,
-               "slack": cmd_slack}
+               "slack": cmd_slack, "report": cmd_report}
     return handler[args.command](settings, args) or 0
 
 
@@ -105,6 +109,40 @@ def cmd_when(args) -> int:
         phrase = line.rstrip("\r\n")
         value = parse_time(phrase, now=now, tz=zone, latent=args.latent)
         print(json.dumps({"phrase": phrase, **(value.as_json() if value else empty)}), flush=True)
+    return 0
+
+
+def _date(text: str):
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-11-30 (YYYY-MM-DD)") from None
+
+
+def cmd_report(settings: Settings, args) -> int:
+    """`slotline report [--from D] [--to D]`: the summary and the heatmap as tables (no Redis needed)."""
+    from rich.console import Console
+
+    from core.booking.errors import BookingError
+    from core.booking.reports import Reports
+    from core.clock import utcnow
+    from core.db.migrate import upgrade
+    from core.db.session import make_engine, make_session_factory
+    from slotline.report_view import show
+
+    upgrade(settings.sqlalchemy_url)  # quietly: stdout is the report
+    engine = make_engine(settings.sqlalchemy_url)
+    try:
+        reports = Reports(make_session_factory(engine), utcnow)
+        summary, heat = reports.summary(args.first, args.last), reports.heatmap(args.first, args.last)
+    except BookingError as exc:
+        print(f"slotline report: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        engine.dispose()
+    show(Console(), summary, heat)
     return 0
 
 

@@ -128,6 +128,28 @@ def free_slots(schedule: Schedule, service: ServiceShape, rules: Rules, *, start
     return slots
 
 
+def open_time(schedule: Schedule, *, start_date: date, end_date: date) -> list[Interval]:
+    """The provider's open time on the local dates [start_date, end_date] (inclusive), as sorted UTC intervals:
+    the hours (or a date's override) less breaks, as `free_slots` reads them, and less time off.
+
+    What occupancy is measured against (`core.booking.reports`). A wall time that does not exist
+    resolves to the instant the gap ends, so hours that span a spring-forward gap are an hour shorter."""
+    zone = _zone(schedule.timezone)
+    spans: list[Interval] = []
+    day = start_date
+    while day <= end_date:
+        for wall_start, wall_end in _open_spans(schedule, day):
+            start, end = _resolve(wall_start, zone)[0], _resolve(wall_end, zone)[0]
+            if end > start:
+                spans.append(Interval(start, end))
+        day += _DAY
+    for off in sorted(schedule.time_off, key=attrgetter("start")):
+        spans = [piece for span in spans for piece in (Interval(span.start, min(span.end, off.start)),
+                                                       Interval(max(span.start, off.end), span.end))
+                 if piece.start < piece.end]
+    return spans
+
+
 class _Taken:
     """Disjoint sorted intervals answering "does [a, b) touch any?" with one bisect."""
 

@@ -5,9 +5,11 @@ from fastapi import APIRouter, Depends
 
 from webhooks.api import appointments, availability, providers, resources, schedule, services, users, waitlist
 from webhooks.api import calendar as calendar_feeds
+from webhooks.api import reports
 from webhooks.deps import require_admin
 
 api_router = APIRouter(prefix="/api/v1", dependencies=[Depends(require_admin)])
 for module in (users, services, resources, providers, schedule, availability, appointments, waitlist):
     api_router.include_router(module.router)
 api_router.include_router(calendar_feeds.router)
+api_router.include_router(reports.router)
