@@ -12,8 +12,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from core.booking import setup_writes
 from core.db.models import Appointment, WaitlistOffer
 from core.db.session import UnitOfWork
+from tests.doubles.smtp_server import SmtpDouble
 from tests.doubles.twilio_api import Phone, TwilioWebhooks
 from tests.factories import at
 from tests.notification_helpers import PUBLIC_URL, doubles_fixture, make_desk  # noqa: F401  (fixtures)
@@ -178,3 +180,37 @@ def test_an_entry_whose_window_has_passed_expires(desk, web, story):
     desk.clock.now = TUESDAY[1] + timedelta(minutes=1)
     desk.container.notifications.sweep()
     assert {e["status"] for e in web.get("/api/v1/waitlist").json()} == {"expired"}
+
+
+@pytest.fixture(name="smtp")
+def smtp_fixture() -> Iterator[SmtpDouble]:
+    with SmtpDouble() as smtp:
+        yield smtp
+
+
+def test_by_email_the_offer_links_to_a_page_whose_button_books_it(engine, redis_client, tmp_path, doubles, smtp):
+    for desk in make_desk(engine, redis_client, tmp_path, doubles, NOW, SLOTLINE_SMTP_URL=smtp.url,
+                          SLOTLINE_EMAIL_FROM="bookings@salon.test"):
+        with TestClient(create_app(desk.container), headers=AUTH) as web:
+            appt = desk.book(desk.client("Ana", "web", "web-ana"), TUESDAY_TWO)
+            with UnitOfWork(desk.container.session_factory, write=True) as uow:
+                eve = setup_writes.create_user(uow.session, name="Eve", email="eve@example.com",
+                                               timezone="Europe/London").id
+                uow.commit()
+            join(desk, web, eve)
+            desk.cancel(appt.id)
+            desk.work()
+            [message] = smtp.messages_to("eve@example.com")
+            assert message["Subject"] == "A time has opened up: Haircut, tomorrow (Tue 4 May) at 14:00"
+            plain = message.get_body(("plain",)).get_content()
+            assert plain.startswith(OFFER.format(name="Eve"))
+            link = next(line for line in plain.splitlines() if line.startswith("Book it: "))
+            path = link.removeprefix(f"Book it: {PUBLIC_URL}")
+            assert path.startswith("/o/")
+
+            page = web.get(path)  # a GET (a mail scanner's) only shows it
+            assert page.status_code == 200 and "Book it" in page.text and booked_at(desk, TUESDAY_TWO) == []
+            assert web.post(path[:-2] + "xx", data={"action": "take"}).status_code == 403  # tampered
+            done = web.post(path, data={"action": "take"})
+            assert done.status_code == 200 and "Your confirmation code is" in done.text
+            assert [a.client_id for a in booked_at(desk, TUESDAY_TWO)] == [eve]
