@@ -15,7 +15,7 @@ from core.booking.recurrence import MAX_OCCURRENCES, BadRecurrence, SeriesTooLon
 from core.booking.series import BookSeries, SeriesService
 from core.db.models import Appointment, AppointmentSeries
 from tests.booking_fixtures import booking_fixture, clock_fixture, salon_fixture  # noqa: F401  (fixtures)
-from tests.factories import FixedClock, at, make_salon
+from tests.factories import at, make_salon
 from tests.notification_helpers import doubles_fixture, make_desk  # noqa: F401  (fixtures)
 
 LDN = "Europe/London"

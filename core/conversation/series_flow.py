@@ -11,7 +11,6 @@ next state. The recurrence phrase itself is read by `core.timeparse.recurrence` 
 from __future__ import annotations
 
 import dataclasses
-import re
 import uuid
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
@@ -19,15 +18,12 @@ from zoneinfo import ZoneInfo
 
 from core.booking import errors
 from core.conversation import choices, names, render, verify_flow
-from core.conversation.manage_flow import describe
-from core.conversation.state import CONFIRM_SERIES, IDLE, PICK_APPOINTMENT, SERIES_ASK, SERIES_ONE_OR_ALL, State
+from core.conversation.series_cancel import ALL, MANY, ONE, ask_one_or_all, cancel_choice
+from core.conversation.state import CONFIRM_SERIES, IDLE, SERIES_ASK, SERIES_ONE_OR_ALL, State
 from core.conversation.turn import Turn
 from core.timeparse.recurrence import MAX_COUNT, count_of
 
 SUGGESTED_WEEKS = (4, 6, 8)  # offered when they did not say how many; the first is the suggestion
-MANY = re.compile(r"\b(all|every|each|both|series|recurring|weekly|sessions)\b"
-                  r"|\b(mon|tues|wednes|thurs|fri|satur|sun)days\b")
-ALL, ONE = re.compile(r"\b(all|every|both|them all|the lot)\b"), re.compile(r"\b(one|just (the )?(next|first)|single)\b")
 TAKEN = {"slot_taken": "taken", "slot_held": "being booked by someone else", "resource_busy": "taken",
          "outside_hours": "outside opening hours", "daily_limit": "fully booked", "too_far_ahead": "too far ahead",
          "too_soon": "too soon", "no_such_time": "skipped by the clock change", "booking_limit": "over your limit"}
@@ -59,7 +55,7 @@ def answer(turn: Turn) -> State | None:
     if state == SERIES_ONE_OR_ALL and convo.series and heard.number is None:
         word = "all" if ALL.search(heard.text.lower()) else "one" if ONE.search(heard.text.lower()) else None
         if word:
-            return _cancel_choice(turn, word)
+            return cancel_choice(turn, word)
     if state == SERIES_ASK and plan is not None and heard.repeat is None:
         if plan.step == "name":
             return _take_name(turn, plan)
@@ -93,7 +89,7 @@ def on_choice(turn: Turn, picked: choices.Picked | None) -> State | None:
             plan.count, plan.until = min(picked.number, MAX_COUNT), None
             return _go(turn, plan)
         if picked.word in ("one", "all") and state == SERIES_ONE_OR_ALL and convo.series:
-            return _cancel_choice(turn, picked.word)
+            return cancel_choice(turn, picked.word)
         convo.reset()
         turn.menu("That option is from an earlier step. What would you like to do?")
         return IDLE
@@ -245,54 +241,6 @@ def _take_name(turn: Turn, plan: Plan) -> State:
     turn.client = dataclasses.replace(turn.client, name=name)
     turn.convo.name = name
     return _confirm(turn, plan)
-
-
-# -- "cancel all my Tuesday sessions" ---------------------------------------------------------------
-def ask_one_or_all(turn: Turn) -> State | None:
-    """Several upcoming appointments fit what they said: cancel one or all? None when fewer than two fit."""
-    heard = turn.heard
-    day = heard.weekday
-    mine = [a for a in turn.bookings.upcoming(turn.client.id)
-            if (heard.service_id is None or a.service_id == heard.service_id)
-            and (heard.provider_id is None or a.provider_id == heard.provider_id)
-            and (day is None or a.start_at.astimezone(ZoneInfo(turn.zone)).isoweekday() == day)]
-    if len(mine) < 2:
-        return None
-    turn.convo.reset()
-    turn.convo.intent, turn.convo.series = "cancel", {"cancel": [a.id for a in mine]}
-    services = {a.service_id for a in mine}
-    what = f"{turn.service_name(mine[0].service_id)}s" if len(services) == 1 else "appointments"
-    on = f" on {mine[0].start_at.astimezone(ZoneInfo(turn.zone)):%A}s" if day else ""
-    span = f"{render.day_label(mine[0].start_at, turn.zone)} to {render.day_label(mine[-1].start_at, turn.zone)}"
-    turn.say(f"You have {len(mine)} {what}{on} coming up ({span}). Cancel just one, or all {len(mine)}?",
-             [("Just one", choices.series("one")), (f"All {len(mine)}", choices.series("all")),
-              ("Never mind", choices.RESTART)])
-    return SERIES_ONE_OR_ALL
-
-
-def _cancel_choice(turn: Turn, word: str) -> State:
-    convo = turn.convo
-    wanted = convo.series.get("cancel", [])
-    mine = [a for a in turn.bookings.upcoming(turn.client.id) if a.id in wanted]
-    if word == "one" and mine:
-        convo.series = None
-        turn.say("Which one would you like to cancel?",
-                 [(describe(turn, a), choices.appointment(a.id)) for a in mine] + [("Never mind", choices.RESTART)])
-        return PICK_APPOINTMENT
-    cancelled, kept = [], []
-    for appt in mine:
-        try:
-            cancelled.append(turn.bookings.cancel(appt.id, reason="cancelled by the client in chat"))
-        except errors.BookingError as exc:
-            kept.append(f"{render.when(appt.start_at, turn.zone, turn.now)} ({exc})")
-    convo.reset()
-    lines = [f"• {describe(turn, a)}" for a in cancelled]
-    text = "\n".join([f"Cancelled all {len(cancelled)}:" if cancelled else "Nothing was cancelled.", *lines])
-    if kept:
-        text += "\nNot cancelled: " + "; ".join(kept) + "."
-    turn.say(text + "\nWould you like to book another time?",
-             [("Book another time", choices.intent("book")), ("No, thanks", choices.RESTART)])
-    return IDLE
 
 
 # -- helpers -----------------------------------------------------------------------------------------
