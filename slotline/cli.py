@@ -243,6 +243,7 @@ def _web_processes(settings: Settings, args) -> int:
         return 2
     cmd_migrate(settings)
     _seed_demo_if_empty(settings)
+    web_processes.check()
     _configure_channels(settings)
     _print_welcome(settings, args)
     web_processes.serve(args.host, args.port, args.workers)

@@ -24,18 +24,20 @@ def serve(host: str, port: int, workers: int) -> None:
     uvicorn.run(APP, factory=True, host=host, port=port, workers=workers, log_level="info", proxy_headers=False)
 
 
+def check() -> None:
+    """Build one process's app here and let it go: settings that would stop every process from starting
+    stop `slotline web` now, with their error (uvicorn's parent would log it and end with exit code 0)."""
+    _build(get_settings())[0].close()
+
+
 def app():
     """One process's app. uvicorn calls this in each process after setting up its log handlers there,
     so they get the redaction here, as `slotline web`'s do."""
-    from slotline.bootstrap import build
-    from webhooks.app import create_app
-
     settings = get_settings()
     configure_logging(settings)
     redact_handlers_of("uvicorn", "uvicorn.access")
     redact(settings.resolved_admin_token())  # generated, if it was, by `slotline web` before it started this
-    container = build(settings)
-    web = create_app(container)
+    container, web = _build(settings)
     serving = web.router.lifespan_context
 
     @asynccontextmanager
@@ -46,3 +48,11 @@ def app():
 
     web.router.lifespan_context = lifespan
     return web
+
+
+def _build(settings):
+    from slotline.bootstrap import build
+    from webhooks.app import create_app
+
+    container = build(settings)
+    return container, create_app(container)

@@ -60,8 +60,10 @@ def test_two_web_processes_book_a_raced_slot_once_and_stop_together(tmp_path, em
         proc.send_signal(signal.SIGTERM)
         try:
             proc.wait(timeout=30)
-        finally:
-            output = log.read_text()
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)  # not to leave them behind; the test fails below
+            proc.wait()
+        output = log.read_text()
     assert statuses["status"] == Counter({409: RACERS - 1, 201: 1}), statuses
     assert set(statuses["codes"]) <= {"slot_taken", "slot_held"}, statuses
     assert _appointments(empty_database_url) == 1
@@ -121,13 +123,30 @@ def test_several_web_processes_refuse_the_embedded_database_and_redis(tmp_path, 
     assert list(tmp_path.iterdir()) == []  # refused before creating anything
 
 
+@pytest.mark.parametrize("empty_database_url", ["postgresql"], indirect=True)
+def test_a_setting_no_web_process_could_start_with_stops_the_command(tmp_path, empty_database_url):
+    env = {**env_for(tmp_path), "SLOTLINE_DATABASE_URL": empty_database_url, "SLOTLINE_REDIS_URL": "redis//127.0.0.1"}
+    result = _slotline("web", "--workers", "2", "--port", str(free_port()), env=env, cwd=tmp_path)
+    assert result.returncode == 1
+    assert "Redis URL must specify one of the following schemes" in result.stderr
+    assert "Uvicorn running" not in result.stderr
+
+
 def test_workers_must_be_a_count(tmp_path):
     result = slotline("web", "--workers", "0", data_dir=tmp_path)
     assert result.returncode == 2 and "'0' is not a number of processes" in result.stderr
 
 
 def _slotline(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([*SLOTLINE, *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=120)
+    """`slotline ARGS` to its end; one that hangs is killed with all it started."""
+    with subprocess.Popen([*SLOTLINE, *args], env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True, start_new_session=True) as proc:
+        try:
+            out, err = proc.communicate(timeout=120)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            raise
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 
 
 def _web_processes(parent: int) -> list[int]:
