@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from core.booking import errors
 from core.booking.schedules import bump_catalogue, get_business
 from core.db.models import Business
+from core.db.session import UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -36,8 +37,14 @@ POLICIES: dict[str, Policy] = {
                           meaning="no-shows after which a client books only through the business; null: no rule"),
     "approvalExpiryHours": Policy("approval_expiry_hours", 1, 24 * 14,
                                   meaning="hours a request awaiting approval waits before it lapses"),
+    "waitlistOfferMinutes": Policy("waitlist_offer_minutes", 1, 24 * 60,
+                                   meaning="minutes a freed time is held for the waiting client offered it"),
 }
 CONTACT_MAX = 200
+# Shown with the policies but set in the business file only (`slotline load`).
+READ_ONLY = {"name": "name", "timezone": "timezone", "currency": "currency",
+             "slotIntervalMinutes": "slot_interval_minutes", "holdMinutes": "hold_minutes",
+             "confirmSmsCancel": "confirm_sms_cancel", "verifyWebContact": "verify_web_contact"}
 
 
 def check(key: str, value: object) -> int | None:
@@ -70,3 +77,37 @@ def apply(s: Session, changes: dict[str, object]) -> Business:
     s.flush()
     bump_catalogue(s)  # the rules are part of what every process's catalogue reads
     return business
+
+
+def read(s: Session) -> dict[str, object]:
+    """The business's policies and the rest of its rules, by their camelCase names."""
+    business = get_business(s)
+    shown = {key: _or_default(business, policy.attr) for key, policy in POLICIES.items()}
+    shown |= {key: _or_default(business, attr) for key, attr in READ_ONLY.items()}
+    return shown | {"contact": business.contact}
+
+
+def _or_default(business: Business, attr: str) -> object:
+    """The rule's value; before any business is saved, the column's default (None only where None is meant)."""
+    value = getattr(business, attr, None)
+    default = Business.__table__.c[attr].default
+    return default.arg if value is None and default is not None and not callable(default.arg) else value
+
+
+class BusinessPolicies:
+    """Read and change the policies, each call in its own transaction (for an edge: the REST API)."""
+
+    def __init__(self, session_factory: sessionmaker[Session]):
+        self.session_factory = session_factory
+
+    def read(self) -> dict[str, object]:
+        with UnitOfWork(self.session_factory) as uow:
+            return read(uow.session)
+
+    def update(self, changes: dict[str, object]) -> dict[str, object]:
+        """Apply the changes (camelCase keys of `POLICIES`, or `contact`) together, or none of them."""
+        with UnitOfWork(self.session_factory, write=True) as uow:
+            apply(uow.session, changes)
+            shown = read(uow.session)
+            uow.commit()
+            return shown

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from core.booking import clients, errors, schedules, setup_writes, views
 from core.booking.setup_writes import Window
 from core.booking.views import ProviderView, ResourceView, ServiceView, UserView, WeeklyHoursView
-from core.db.models import User
+from core.db.models import Service, User
 from core.db.session import UnitOfWork
 
 CLASH = ("that clashes with an existing record: a name, email, phone or Slack user id that must be "
@@ -103,7 +103,7 @@ class BusinessSetup:
             if user is None:
                 raise errors.NotFound(f"user {user_id} not found")
             clients.update_details(s, user, changes)
-            return UserView.of(user)
+            return views.user(s, user.id)  # with their record (no-shows, late cancellations)
 
     def create_resource(self, *, name: str, kind: str = "room") -> ResourceView:
         """A new room or piece of equipment; names are unique."""
@@ -112,13 +112,24 @@ class BusinessSetup:
 
     def create_service(self, *, name: str, duration_minutes: int, description: str | None = None,
                        price: Decimal | None = None, buffer_before_minutes: int = 0, buffer_after_minutes: int = 0,
-                       resource_ids: list[int] = (), synonyms: list[str] = ()) -> ServiceView:
+                       resource_ids: list[int] = (), synonyms: list[str] = (),
+                       needs_approval: bool = False) -> ServiceView:
         """A new service, needing the resources named; names are unique."""
         with self._write() as s:
             return ServiceView.of(setup_writes.create_service(
                 s, name=name, duration_minutes=duration_minutes, description=description, price=price,
                 buffer_before_minutes=buffer_before_minutes, buffer_after_minutes=buffer_after_minutes,
-                resource_ids=resource_ids, synonyms=synonyms))
+                resource_ids=resource_ids, synonyms=synonyms, needs_approval=needs_approval))
+
+    def set_needs_approval(self, service_id: int, needs_approval: bool) -> ServiceView:
+        """Whether a booking of the service is a request the provider approves (bookings made already stay)."""
+        with self._write() as s:
+            service = s.get(Service, service_id)
+            if service is None:
+                raise errors.NotFound(f"service {service_id} not found")
+            service.needs_approval = needs_approval
+            schedules.bump_catalogue(s)
+            return ServiceView.of(service)
 
     def create_provider(self, *, name: str, timezone: str, service_ids: list[int] = (), user_id: int | None = None,
                         email: str | None = None, slack_user_id: str | None = None,

@@ -87,7 +87,7 @@ def create_resource(s: Session, *, name: str, kind: str = "room") -> Resource:
 
 def create_service(s: Session, *, name: str, duration_minutes: int, description: str | None = None,
                    price: Decimal | None = None, buffer_before_minutes: int = 0, buffer_after_minutes: int = 0,
-                   resource_ids: list[int] = (), synonyms: list[str] = ()) -> Service:
+                   resource_ids: list[int] = (), synonyms: list[str] = (), needs_approval: bool = False) -> Service:
     if not 5 <= duration_minutes <= 24 * 60:
         raise errors.InvalidRequest("duration must be between 5 and 1440 minutes")
     if not (0 <= buffer_before_minutes <= 240 and 0 <= buffer_after_minutes <= 240):
@@ -96,7 +96,7 @@ def create_service(s: Session, *, name: str, duration_minutes: int, description:
         raise errors.AlreadyExists(f"a service named {name!r} already exists")
     service = Service(name=name, description=description, duration_minutes=duration_minutes, price=price,
                       buffer_before_minutes=buffer_before_minutes, buffer_after_minutes=buffer_after_minutes,
-                      synonyms=list(synonyms),
+                      synonyms=list(synonyms), needs_approval=needs_approval,
                       resources=[_get(s, Resource, rid) for rid in dict.fromkeys(resource_ids)])
     s.add(service)
     s.flush()

@@ -63,6 +63,7 @@ class ServiceView:
     resource_ids: tuple[int, ...]
     synonyms: tuple[str, ...]
     active: bool
+    needs_approval: bool = False  # a booking of it is a request the provider approves (`core.booking.approval`)
 
     @classmethod
     def of(cls, service: Service) -> ServiceView:
@@ -71,7 +72,7 @@ class ServiceView:
                    buffer_before_minutes=service.buffer_before_minutes or 0,
                    buffer_after_minutes=service.buffer_after_minutes or 0,
                    resource_ids=tuple(r.id for r in service.resources), synonyms=tuple(service.synonyms or ()),
-                   active=service.active)
+                   active=service.active, needs_approval=bool(service.needs_approval))
 
 
 @dataclass(frozen=True)

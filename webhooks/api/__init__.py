@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends
 from webhooks.api import appointments, availability, providers, resources, schedule, services, users, waitlist
 from webhooks.api import calendar as calendar_feeds
 from webhooks.api import reports
+from webhooks.api import business
 from webhooks.deps import require_admin
 
 api_router = APIRouter(prefix="/api/v1", dependencies=[Depends(require_admin)])
@@ -13,3 +14,4 @@ for module in (users, services, resources, providers, schedule, availability, ap
     api_router.include_router(module.router)
 api_router.include_router(calendar_feeds.router)
 api_router.include_router(reports.router)
+api_router.include_router(business.router)

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Body, Header, Path, Query, Response, status
 from pydantic import BeforeValidator
 
 from core.booking import errors
+from core.booking.approval import Approvals
 from core.booking.bulk_cancel import cancel_each, cancel_for_client
 from core.booking.commands import Book, Cancel, Reschedule, SetStatus
 from core.booking.series import BookSeries, SeriesService
@@ -142,3 +143,19 @@ def cancel(appointment_id: AppointmentId, booking: BookingDep,
     """Cancel. Inside the business's cancellation window it still succeeds, marked `lateCancellation`."""
     reason = body.cancellation_reason if body else None
     return AppointmentOut.of(booking.cancel(Cancel(appointment_id, reason=reason, actor=ACTOR)))
+
+
+@router.post("/{appointment_id}/approve", response_model=AppointmentOut,
+             responses={409: {"description": "not a request awaiting approval (or it has lapsed)"}})
+def approve(appointment_id: AppointmentId, booking: BookingDep) -> AppointmentOut:
+    """Approve a request for a service that needs approval: it is confirmed, and the client is told."""
+    return AppointmentOut.of(Approvals(booking).approve(appointment_id, actor=ACTOR))
+
+
+@router.post("/{appointment_id}/decline", response_model=AppointmentOut,
+             responses={409: {"description": "not a request awaiting approval"}})
+def decline(appointment_id: AppointmentId, booking: BookingDep,
+            body: Annotated[CancelIn | None, Body()] = None) -> AppointmentOut:
+    """Decline a request: it is cancelled, its time is free again, and the client is told kindly."""
+    reason = body.cancellation_reason if body else None
+    return AppointmentOut.of(Approvals(booking).decline(appointment_id, actor=ACTOR, reason=reason))

@@ -77,6 +77,8 @@ class UserOut(ApiModel):
     timezone: str | None
     preferred_channel: str | None
     created_at: datetime
+    no_shows: int = Field(description="appointments they missed")
+    late_cancellations: int = Field(description="cancellations inside the business's window (never refused)")
 
     @classmethod
     def of(cls, user: UserView) -> UserOut:
@@ -108,6 +110,14 @@ class ServiceIn(RequestModel):
     buffer_after: Minutes = 0
     resource_ids: IdList = Field(default_factory=list)
     synonyms: list[text(100, min_length=1)] = Field(default_factory=list, max_length=50)
+    needs_approval: bool = Field(default=False, description=(
+        "each booking is a request, pending until the provider approves it (it holds the slot meanwhile)"))
+
+
+class ServiceUpdate(RequestModel):
+    """What can change on a service here: whether its bookings need the provider's approval."""
+
+    needs_approval: bool
 
 
 class ServiceOut(ApiModel):
@@ -121,13 +131,15 @@ class ServiceOut(ApiModel):
     resource_ids: list[int]
     synonyms: list[str]
     active: bool
+    needs_approval: bool
 
     @classmethod
     def of(cls, service: ServiceView) -> ServiceOut:
         return cls(id=service.id, name=service.name, description=service.description,
                    duration=service.duration_minutes, price=service.price,
                    buffer_before=service.buffer_before_minutes, buffer_after=service.buffer_after_minutes,
-                   resource_ids=list(service.resource_ids), synonyms=list(service.synonyms), active=service.active)
+                   resource_ids=list(service.resource_ids), synonyms=list(service.synonyms), active=service.active,
+                   needs_approval=service.needs_approval)
 
 
 # -- providers and their hours -------------------------------------------------------------

@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, status
 
 from webhooks.api.fields import MAX_ID
-from webhooks.api.schemas import ServiceIn, ServiceOut
+from webhooks.api.schemas import ServiceIn, ServiceOut, ServiceUpdate
 from webhooks.deps import SetupDep
 
 router = APIRouter(prefix="/services", tags=["services"])
@@ -18,7 +18,7 @@ def create_service(body: ServiceIn, setup: SetupDep) -> ServiceOut:
     return ServiceOut.of(setup.create_service(
         name=body.name, description=body.description, duration_minutes=body.duration, price=body.price,
         buffer_before_minutes=body.buffer_before, buffer_after_minutes=body.buffer_after,
-        resource_ids=body.resource_ids, synonyms=body.synonyms))
+        resource_ids=body.resource_ids, synonyms=body.synonyms, needs_approval=body.needs_approval))
 
 
 @router.get("", response_model=list[ServiceOut])
@@ -29,3 +29,9 @@ def list_services(setup: SetupDep) -> list[ServiceOut]:
 @router.get("/{service_id}", response_model=ServiceOut)
 def get_service(service_id: ServiceId, setup: SetupDep) -> ServiceOut:
     return ServiceOut.of(setup.service(service_id))
+
+
+@router.patch("/{service_id}", response_model=ServiceOut)
+def update_service(service_id: ServiceId, body: ServiceUpdate, setup: SetupDep) -> ServiceOut:
+    """Set `needsApproval`: whether each new booking is a request the provider approves (made ones stay)."""
+    return ServiceOut.of(setup.set_needs_approval(service_id, body.needs_approval))
