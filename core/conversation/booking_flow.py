@@ -53,6 +53,7 @@ def set_window(turn: Turn, value: TimeValue) -> None:
     start, end, around = window_of(value, turn.now, turn.zone)
     turn.convo.window_start, turn.convo.window_end = start.isoformat(), end.isoformat()
     turn.convo.around = around.isoformat() if around else None
+    turn.convo.wait_window = [start.isoformat(), end.isoformat()]
 
 
 def window_of(value: TimeValue, now: datetime, zone: str) -> tuple[datetime, datetime, datetime | None]:
@@ -85,6 +86,7 @@ def when_choice(turn: Turn, value: str) -> None:
         "nextweek": (monday + timedelta(days=7), monday + timedelta(days=14)),
     }[value]
     turn.convo.window_start, turn.convo.window_end, turn.convo.around = start.isoformat(), end.isoformat(), None
+    turn.convo.wait_window = [start.isoformat(), end.isoformat()]
 
 
 def advance(turn: Turn) -> State:

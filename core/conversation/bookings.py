@@ -98,3 +98,8 @@ class CoreBookings:
 
     def decline_offer(self, offer_id: int, *, client_id: int | None) -> OfferView:
         return self._offers.decline(offer_id, client_id=client_id)
+
+    def leave_waitlist(self, *, entry_id: int, client_id: int | None) -> None:
+        if all(entry.id != entry_id for entry in self.waiting(client_id)):  # only one's own, still open
+            raise errors.NotFound("that waiting-list entry is not yours, or it is no longer open")
+        self._offers.leave(entry_id)  # an offer out to it is let go, and passes to the next in line

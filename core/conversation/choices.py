@@ -17,7 +17,9 @@ OFFER = "offer"  # a waiting-list offer's "Book it" / "No thanks": offer:<take|d
 SERIES = "series"  # a recurring series' questions: series:<one|all>, series:weeks:<n>
 # Bare words: each is both the value a button carries and the kind `decode` gives back.
 YES, NO, LATER, OTHER_DAY, RESTART = "yes", "no", "later", "otherday", "restart"
-WORDS = frozenset({YES, NO, LATER, OTHER_DAY, RESTART})
+WAITLIST = "waitlist"  # "Join the waiting list for Tue 1 Dec": the day is the conversation's, not the button's
+WORDS = frozenset({YES, NO, LATER, OTHER_DAY, RESTART, WAITLIST})
+LEAVE = "leave"  # "leave:<entry id>": off the waiting list (the entry must be the client's own)
 
 INTENTS = frozenset({"book", "list", "reschedule", "cancel", "help"})
 WHENS = frozenset({"soonest", "tomorrow", "week", "nextweek"})
@@ -26,6 +28,7 @@ OFFER_ACTIONS = frozenset({"take", "decline"})
 SERIES_WORDS = frozenset({"one", "all", "weeks"})
 _ID = r"[0-9]{1,9}"  # ASCII digits only ("²".isdigit() is True), and small enough for any column
 _FORMS = {
+    LEAVE: re.compile(rf"{LEAVE}:({_ID})"),
     INTENT: re.compile(rf"{INTENT}:([a-z]{{1,12}})"),
     SERVICE: re.compile(rf"{SERVICE}:({_ID})"),
     WHEN: re.compile(rf"{WHEN}:([a-z]{{1,12}})"),
@@ -82,6 +85,10 @@ def offer(action: str, offer_id: int) -> str:
 def series(word: str, number: int | None = None) -> str:
     """ "series:all" (cancel them all), "series:one", "series:weeks:6" (how many weeks)."""
     return f"{SERIES}:{_known(word, SERIES_WORDS)}" + ("" if number is None else f":{number}")
+
+
+def leave(entry_id: int) -> str:
+    return f"{LEAVE}:{entry_id}"
 
 
 def _known(word: str, allowed: frozenset[str]) -> str:

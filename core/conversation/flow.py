@@ -25,7 +25,7 @@ from core.conversation import reminder_flow as reminders
 from core.conversation import verify_flow
 from core.conversation.state import (
     ASK_EMAIL, ASK_NAME, ASK_SERVICE, ASK_WHEN, CONFIRM_CANCEL, CONFIRMING, IDLE, OFFER_WAITLIST, PICK_APPOINTMENT,
-    SHOWING_TIMES, State,
+    PICK_WAITING, SHOWING_TIMES, State,
 )
 from core.conversation.render import clock
 from core.conversation.turn import Turn
@@ -103,10 +103,12 @@ def on_choice(turn: Turn, value: str) -> State:
         return offers.act(turn, picked.word, picked.number)
     if kind == choices.SERVICE:
         convo.service_id, convo.intent = picked.number, convo.intent or "book"
-        return booking.advance(turn)
+        return go_on(turn)
     if kind == choices.WHEN:
         booking.when_choice(turn, picked.word)
-        return booking.show_times(turn)
+        return manage.join_waitlist(turn) if convo.intent == "waitlist" else booking.show_times(turn)
+    if kind in (choices.WAITLIST, choices.LEAVE):
+        return manage.join_waitlist(turn) if kind == choices.WAITLIST else manage.leave_waitlist(turn, picked.number)
     if kind == choices.SLOT:
         return booking.pick(turn, picked.number)
     if kind == choices.APPOINTMENT:
@@ -130,6 +132,8 @@ def _still_valid(turn: Turn, picked: choices.Picked) -> bool:
         choices.APPOINTMENT: state == PICK_APPOINTMENT,
         choices.LATER: state == SHOWING_TIMES, choices.OTHER_DAY: state == SHOWING_TIMES,
         choices.YES: state in ASKED_YES_NO, choices.NO: state in ASKED_YES_NO,
+        choices.WAITLIST: state == SHOWING_TIMES and any(c[1] == choices.WAITLIST for c in turn.convo.choices),
+        choices.LEAVE: state == PICK_WAITING,
     }.get(picked.kind, True)
 
 
@@ -140,8 +144,13 @@ def waiting_answer(turn: Turn) -> State | None:
         index = len(convo.choices) - 1 if heard.number == -1 else heard.number - 1
         if 0 <= index < len(convo.choices):
             return on_choice(turn, convo.choices[index][1])
+    if heard.intent in ("waitlist", "leave_waitlist"):
+        return None  # "waitlist me for thursday" while times are on show is not a pick of one of them
     if state == ASK_NAME:
         return names.take(turn, book=booking.confirm)
+    if state == PICK_WAITING and heard.intent is None and (has_new_facts(turn) or manage.ALL.search(
+            heard.text.lower())):
+        return manage.leave_waitlist(turn)  # "the haircut one", "all of them"
     state = _follow_up(turn)
     if state is not None:
         return state
@@ -223,6 +232,8 @@ def on_intent(turn: Turn) -> State:
     if intent == "waitlist":
         booking.take_facts(turn)
         return manage.join_waitlist(turn)
+    if intent == "leave_waitlist":
+        return manage.leave_waitlist(turn)
     if intent in ("greet", "thanks") and not has_new_facts(turn):
         return small_talk(turn, intent)
     if turn.state == IDLE and intent in (None, "book"):
@@ -249,7 +260,12 @@ def go_on_booking(turn: Turn, intent: str | None) -> State:
     booking.take_facts(turn)
     if turn.state in BOOKING and intent is None and before == _facts(convo) and not has_new_facts(turn):
         return not_understood(turn)
-    return booking.advance(turn)
+    return go_on(turn)
+
+
+def go_on(turn: Turn) -> State:
+    """Ask for what is still missing, then show times (or, asked for the waiting list, join it)."""
+    return manage.join_waitlist(turn) if turn.convo.intent == "waitlist" else booking.advance(turn)
 
 
 def _facts(convo) -> tuple:

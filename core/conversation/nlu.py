@@ -28,6 +28,9 @@ INTENTS = (  # checked in this order; the first that matches wins
     ("calendar", r"\bcalendar (feed|link|subscription|url)s?\b|\bical\b|\bics (feed|link)\b"
                  r"|\b(add|put|get|sync|export|subscribe)\b.*\b(to|in|into|with|on) (my )?"
                  r"(google |apple |outlook |phone'?s? )?(calendar|cal)\b"),
+    ("leave_waitlist", r"^(?!.*\b(put|add|sign) (me|us)\b).*(\b((me|us) off|leave|quit|out of|remove|delete|drop|cancel|"
+                       r"no longer|don'?t (want|need))\b(\W+\w+){0,5}\W+wait(ing)?[ -]?lists?\b"
+                       r"|\bwait(ing)?[ -]?lists?\b[^.?!]*\b(any ?more|no more)\b)"),
     ("waitlist", r"\bwait(ing)?[ -]?list\b|\blet me know if\b|\bnotify me\b"),
     ("cancel", r"\bcancel|\bcall (it )?off\b|\bcan'?t make it\b|\bcannot make it\b|^/cancel\b"),
     ("reschedule", r"\b(re-?schedule|move|postpone|push (it )?back|change (the |my )?(time|day|date|appointment|booking))\b"),

@@ -39,10 +39,12 @@ def show_times(turn: Turn, *, intro: str | None = None, exact: bool = False) -> 
     slots = search(turn, start, end, around)
     if not slots:
         return _nearest_after(turn, start, end, around)
+    wait = None
     if around is not None and intro is None and all(s.start != around for s in slots):
         intro = (f"{render.clock(around, turn.zone)} isn't free, sorry. The nearest free times "
                  f"{render.day_label(around, turn.zone, turn.now)} are ({render.zone_label(turn.zone)}):")
-    return _show(turn, slots, intro)
+        wait = wait_choice(turn, around.astimezone(ZoneInfo(turn.zone)).date())
+    return _show(turn, slots, intro, wait=wait)
 
 
 def _the_time_asked(turn: Turn, start: datetime, end: datetime, around: datetime) -> State | None:
@@ -85,7 +87,20 @@ def _nearest_after(turn: Turn, start: datetime, end: datetime, around: datetime 
     where = f"on {render.day_label(later[0].start, turn.zone, turn.now)}" if len(days) == 1 else "after that"
     intro = (f"{why or 'Sorry, nothing is free then.'} The nearest free times {where} are "
              f"({render.zone_label(turn.zone)}):")
-    return _show(turn, later, intro, asked_day=asked_day)
+    wait = wait_choice(turn, asked_day) if asked_day is not None and why is None else None
+    return _show(turn, later, intro, asked_day=asked_day, wait=wait)
+
+
+def wait_choice(turn: Turn, day: date) -> tuple[str, str] | None:
+    """ "Join the waiting list for Tue 1 Dec", beside the nearest times when what was asked for on `day` is
+    taken: when the client asked for that one day (or a time or part of it) for themselves alone."""
+    convo = turn.convo
+    if convo.intent != "book" or len(convo.people) > 1 or not convo.wait_window:
+        return None
+    start, end = (datetime.fromisoformat(w) for w in convo.wait_window)
+    if _one_day(start, end, turn.zone) != day:
+        return None
+    return f"Join the waiting list for {render.day_label(start, turn.zone)}", choices.WAITLIST
 
 
 def _one_day(start: datetime, end: datetime, zone: str) -> date | None:
@@ -121,8 +136,10 @@ def _remember(turn: Turn, slots: list[FreeSlot]) -> None:
     turn.convo.offered = [{"start": s.start.isoformat(), "provider": s.provider_id} for s in slots]
 
 
-def _show(turn: Turn, slots: list[FreeSlot], intro: str | None, asked_day: date | None = None) -> State:
-    """The times as options to pick, kept in the conversation (a pick names one by its place).
+def _show(turn: Turn, slots: list[FreeSlot], intro: str | None, asked_day: date | None = None,
+          wait: tuple[str, str] | None = None) -> State:
+    """The times as options to pick, kept in the conversation (a pick names one by its place), and `wait`
+    (joining the waiting list for the day asked) beside them.
 
     Every label names its day when the times are on several days, or not on the day asked."""
     convo = turn.convo
@@ -136,7 +153,7 @@ def _show(turn: Turn, slots: list[FreeSlot], intro: str | None, asked_day: date 
     who = f" with {turn.provider_name(convo.provider_id)}" if convo.provider_id else ""
     day = "" if len(days) > 1 else " " + render.day_label(slots[0].start, turn.zone, turn.now)
     turn.say(intro or f"Free times for {what}{who}{day} ({render.zone_label(turn.zone)}):",
-             picks + [("Later", choices.LATER), ("Another day", choices.OTHER_DAY)])
+             picks + ([wait] if wait else []) + [("Later", choices.LATER), ("Another day", choices.OTHER_DAY)])
     return SHOWING_TIMES
 
 

@@ -85,6 +85,9 @@ class Bookings(Protocol):
     def decline_offer(self, offer_id: int, *, client_id: int | None) -> OfferView:
         """Let a waiting-list offer go to the next in line; the client stays on the list."""
 
+    def leave_waitlist(self, *, entry_id: int, client_id: int | None) -> None:
+        """Take the client off the waiting list for that entry; `NotFound` unless it is theirs and still open."""
+
 
 class Refusal(Protocol):
     retry_after: int  # seconds until one more is allowed

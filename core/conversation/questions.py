@@ -210,7 +210,7 @@ def small_talk(turn: Turn) -> State:
 def _too_far(turn: Turn) -> bool:
     """Whether they ask to book beyond the booking horizon ("in 3 months", "on 15 february")."""
     value, intent = turn.heard.time, turn.heard.intent
-    if value is None or value.start is None or intent in ("cancel", "list", "waitlist", "reschedule"):
+    if value is None or value.start is None or intent in ("cancel", "list", "waitlist", "leave_waitlist", "reschedule"):
         return False
     return value.start > turn.now + timedelta(days=turn.catalogue.horizon_days)
 

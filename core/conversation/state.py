@@ -22,13 +22,14 @@ ASK_CODE = "ask_code"                  # a code is on its way: waiting for it
 PICK_APPOINTMENT = "pick_appointment"  # which of their appointments to move or cancel
 CONFIRM_CANCEL = "confirm_cancel"      # are you sure you want to cancel?
 OFFER_WAITLIST = "offer_waitlist"      # nothing fits: join the waiting list?
+PICK_WAITING = "pick_waiting"          # which of their waiting-list entries to leave
 ASK_EMAIL = "ask_email"                # "email me", and we have no address: waiting for one
 SERIES_ASK = "series_ask"              # a recurring series, but which service, how many weeks, or their name?
 CONFIRM_SERIES = "confirm_series"      # a series summarised ("5 free, 8 Dec is taken"), waiting for yes/no
 SERIES_ONE_OR_ALL = "series_one_or_all"  # "cancel all my Tuesday sessions": just one, or all of them?
 SERIES_STATES = (SERIES_ASK, CONFIRM_SERIES, SERIES_ONE_OR_ALL)  # `series_flow`
 STATES = frozenset({IDLE, ASK_SERVICE, ASK_WHEN, SHOWING_TIMES, CONFIRMING, ASK_NAME, ASK_CONTACT, ASK_CODE,
-                    PICK_APPOINTMENT, CONFIRM_CANCEL, OFFER_WAITLIST, ASK_EMAIL, *SERIES_STATES})
+                    PICK_APPOINTMENT, CONFIRM_CANCEL, OFFER_WAITLIST, ASK_EMAIL, PICK_WAITING, *SERIES_STATES})
 VERIFYING = (ASK_CONTACT, ASK_CODE)    # proving a contact before a booking (`verify_flow`)
 
 # Written by the release before this one; read for one release so live conversations survive a deploy.
@@ -45,6 +46,8 @@ class Conversation:
     window_start: str | None = None     # ISO UTC: where to look for slots
     window_end: str | None = None
     around: str | None = None           # ISO UTC: the time they asked for, if they named one
+    wait_window: list[str] | None = None  # ISO UTC [start, end): the day (or part of it) they asked for, as
+                                        # they said it: what "put me on the waiting list" joins for
     offered: list[dict] = field(default_factory=list)  # the times on show: [{"start": iso, "provider": id}]
     picked: dict | None = None         # the time being confirmed: {"start", "provider"}, and "who"/"name" when
                                         # it is for someone else ("your daughter", "Sofia Lopez")
