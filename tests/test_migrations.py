@@ -122,6 +122,21 @@ def test_downgrade_to_base_and_upgrade_again(empty_database_url: str):
     assert set(Base.metadata.tables) <= _tables(empty_database_url)
 
 
+def test_stepping_back_down_and_up_again_keeps_the_overlap_guard(empty_database_url: str):
+    """Later migrations alter `appointments`; on SQLite that copies the table, which must keep its triggers."""
+    upgrade(url=empty_database_url)
+    downgrade("0008", url=empty_database_url)
+    upgrade(url=empty_database_url)
+    engine = make_engine(empty_database_url)
+    try:
+        ids = _seed(engine)
+        _book(engine, ids, NINE)
+        with pytest.raises(IntegrityError, match="appointments_no_overlap"):
+            _book(engine, ids, NINE + timedelta(minutes=30))
+    finally:
+        engine.dispose()
+
+
 def test_processes_starting_together_migrate_one_after_the_other(empty_database_url: str):
     errors: list[BaseException] = []
 

@@ -32,9 +32,17 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_appointments_request_expires_at", table_name="appointments")
+    bind = op.get_bind()
+    # SQLite drops a column only by copying the table, and the copy would lose the triggers that
+    # refuse overlapping appointments (0001): keep them, as 0010's downgrade does.
+    triggers = [sql for (sql,) in bind.exec_driver_sql(
+        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'appointments'")] \
+        if bind.dialect.name == "sqlite" else []
     with op.batch_alter_table("appointments") as table:
-        table.drop_index("ix_appointments_request_expires_at")
         table.drop_column("request_expires_at")
+    for sql in triggers:
+        op.execute(sql)
     with op.batch_alter_table("services") as table:
         table.drop_column("needs_approval")
     with op.batch_alter_table("business") as table:
