@@ -1,4 +1,8 @@
-"""FastAPI dependencies: the container, the booking core, the business's set-up and the admin check."""
+"""FastAPI dependencies: the container, the booking core, the business's set-up, and who a request acts as.
+
+Every `/api/v1` route needs a bearer token: the admin token (`SLOTLINE_ADMIN_TOKEN`) or a user's API
+token (`core.booking.tokens`). `PrincipalDep` is who the request acts as; what it may do is
+`core.booking.access`'s, checked by each route."""
 from __future__ import annotations
 
 import secrets
@@ -7,11 +11,16 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from core.booking import access
+from core.booking.access import ENV_ADMIN, Principal
+from core.booking.owners import Owners
 from core.booking.service import BookingService
 from core.booking.setup import BusinessSetup
+from core.booking.tokens import ApiTokens, TokenRefused
 from slotline.bootstrap import Container
 
-_bearer = HTTPBearer(auto_error=False, description="`Authorization: Bearer $SLOTLINE_ADMIN_TOKEN`")
+_bearer = HTTPBearer(auto_error=False, description=(
+    "`Authorization: Bearer <token>`: `$SLOTLINE_ADMIN_TOKEN`, or a user's API token (`slt_...`)"))
 
 
 def get_container(request: Request) -> Container:
@@ -44,16 +53,43 @@ def admin_token(request: Request) -> str:
     return state.admin_token
 
 
-def require_admin(request: Request,
-                  credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> None:
-    """Refuse with 401 unless the request carries `Authorization: Bearer <admin token>`."""
+def get_tokens(container: ContainerDep) -> ApiTokens:
+    return ApiTokens(container.session_factory, clock=container.clock)
+
+
+TokensDep = Annotated[ApiTokens, Depends(get_tokens)]
+
+
+def get_owners(container: ContainerDep) -> Owners:
+    return Owners(container.session_factory)
+
+
+OwnersDep = Annotated[Owners, Depends(get_owners)]
+
+
+def get_principal(request: Request, tokens: TokensDep,
+                  credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Principal:
+    """Who the request acts as; 401 for no token, an unknown one, or a user's token revoked or expired."""
     if credentials is None:
-        raise _unauthorized("missing bearer token: send `Authorization: Bearer <SLOTLINE_ADMIN_TOKEN>`")
+        raise _unauthorized("missing bearer token: send `Authorization: Bearer <SLOTLINE_ADMIN_TOKEN>` "
+                            "or a user's API token")
     # Bytes, not str: compare_digest refuses non-ASCII str, and a header may hold any latin-1 text.
-    given = credentials.credentials.encode("utf-8", "surrogateescape")
-    if not secrets.compare_digest(given, admin_token(request).encode("utf-8")):
-        raise _unauthorized("invalid bearer token")
+    given = credentials.credentials
+    if secrets.compare_digest(given.encode("utf-8", "surrogateescape"), admin_token(request).encode("utf-8")):
+        return ENV_ADMIN
+    try:
+        return tokens.verify(given)
+    except TokenRefused as refused:
+        raise _unauthorized(str(refused)) from None
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
 def _unauthorized(detail: str) -> HTTPException:
     return HTTPException(status.HTTP_401_UNAUTHORIZED, detail=detail, headers={"WWW-Authenticate": "Bearer"})
+
+
+def require_admin(who: PrincipalDep) -> None:
+    """A route dependency: 403 for anyone but an admin (the admin token, or an admin user's token)."""
+    access.require_admin(who, "do this")

@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 # Most specific first: the first class the error is an instance of decides.
 STATUS_BY_ERROR: tuple[tuple[type[errors.BookingError], int], ...] = (
     (errors.NotFound, status.HTTP_404_NOT_FOUND),
+    (errors.Forbidden, status.HTTP_403_FORBIDDEN),
     (errors.InvalidRequest, status.HTTP_422_UNPROCESSABLE_CONTENT),
     (errors.SlotUnavailable, status.HTTP_422_UNPROCESSABLE_CONTENT),
     (errors.SlotTaken, status.HTTP_409_CONFLICT),

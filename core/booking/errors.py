@@ -12,6 +12,12 @@ class NotFound(BookingError):
     code = "not_found"
 
 
+class Forbidden(BookingError):
+    """The one asking may not do this (`core.booking.access`): another's appointment, an admin's task."""
+
+    code = "forbidden"
+
+
 class InvalidRequest(BookingError):
     """The request itself is wrong (a service the provider does not offer, a naive time...)."""
 

@@ -10,13 +10,14 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query
 
+from core.booking import access
 from core.booking.commands import FindSlots
 from core.booking.setup import BusinessSetup
 from core.booking.slots import FreeSlot
 from webhooks.api.fields import MAX_ID, Day, Zone
 from webhooks.api.providers import ProviderId
 from webhooks.api.schemas import SlotOut, SlotsOut
-from webhooks.deps import BookingDep, SetupDep
+from webhooks.deps import BookingDep, PrincipalDep, SetupDep
 
 router = APIRouter(tags=["availability"])
 ServiceQuery = Annotated[int, Query(alias="serviceId", ge=1, le=MAX_ID, description="the service to fit")]
@@ -41,8 +42,9 @@ def _zones(setup: BusinessSetup, provider_ids: set[int], asked: str | None) -> d
 
 @router.get("/providers/{provider_id}/availability", response_model=SlotsOut, response_model_exclude_none=True)
 def provider_availability(provider_id: ProviderId, service_id: ServiceQuery, start_date: StartDate,
-                          booking: BookingDep, setup: SetupDep, end_date: EndDate = None,
+                          booking: BookingDep, setup: SetupDep, who: PrincipalDep, end_date: EndDate = None,
                           timezone: ZoneQuery = None, client_id: ClientQuery = None) -> SlotsOut:
+    access.require_own_holds(who, client_id)
     slots = booking.find_slots(FindSlots(service_id=service_id, provider_id=provider_id, start_date=start_date,
                                          end_date=end_date or start_date, holder=client_id))
     zones = _zones(setup, {provider_id}, timezone)
@@ -51,9 +53,10 @@ def provider_availability(provider_id: ProviderId, service_id: ServiceQuery, sta
 
 @router.get("/availability", response_model=SlotsOut)
 def any_provider_availability(service_id: ServiceQuery, start_date: StartDate, booking: BookingDep,
-                              setup: SetupDep, end_date: EndDate = None, timezone: ZoneQuery = None,
-                              client_id: ClientQuery = None) -> SlotsOut:
+                              setup: SetupDep, who: PrincipalDep, end_date: EndDate = None,
+                              timezone: ZoneQuery = None, client_id: ClientQuery = None) -> SlotsOut:
     """Free slots of every provider who offers the service; each slot names its provider."""
+    access.require_own_holds(who, client_id)
     slots = booking.find_slots(FindSlots(service_id=service_id, start_date=start_date,
                                          end_date=end_date or start_date, holder=client_id))
     zones = _zones(setup, {s.provider_id for s in slots}, timezone)

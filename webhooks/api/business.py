@@ -11,11 +11,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from pydantic import Field, model_validator
 
-from core.booking import policies
+from core.booking import access, policies
 from core.booking.policies import BusinessPolicies
 from webhooks.api.fields import text
 from webhooks.api.schemas import ApiModel, RequestModel
-from webhooks.deps import ContainerDep
+from webhooks.deps import ContainerDep, PrincipalDep
 
 router = APIRouter(prefix="/business", tags=["business"])
 
@@ -82,12 +82,14 @@ class BusinessUpdate(RequestModel):
 
 
 @router.get("", response_model=BusinessOut)
-def read_business(rules: PoliciesDep) -> BusinessOut:
-    """The business's policies and the rest of its rules."""
+def read_business(rules: PoliciesDep, who: PrincipalDep) -> BusinessOut:
+    """The business's policies and the rest of its rules (an admin's to read)."""
+    access.require_admin(who, "read the business's policies")
     return BusinessOut.of(rules.read())
 
 
 @router.patch("", response_model=BusinessOut)
-def update_business(body: BusinessUpdate, rules: PoliciesDep) -> BusinessOut:
-    """Change some policies; a value out of bounds is 422 naming the field and its bounds."""
+def update_business(body: BusinessUpdate, rules: PoliciesDep, who: PrincipalDep) -> BusinessOut:
+    """Change some policies (an admin's); a value out of bounds is 422 naming the field and its bounds."""
+    access.require_admin(who, "change the business's policies")
     return BusinessOut.of(rules.update(body.changes()))

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
+from core.booking import access
 from core.booking.feeds import PROVIDER
 from webhooks.api.providers import ProviderId
 from webhooks.api.schemas import ApiModel
-from webhooks.deps import ContainerDep
+from webhooks.deps import ContainerDep, PrincipalDep
 
 router = APIRouter(prefix="/providers", tags=["providers"])
 
@@ -20,9 +21,11 @@ class CalendarRevokedOut(ApiModel):
 
 
 @router.get("/{provider_id}/calendar", response_model=CalendarFeedOut)
-def provider_calendar(provider_id: ProviderId, request: Request, container: ContainerDep) -> CalendarFeedOut:
+def provider_calendar(provider_id: ProviderId, request: Request, container: ContainerDep,
+                      who: PrincipalDep) -> CalendarFeedOut:
     """The provider's feed URL (the same one until it is revoked), to subscribe to from Google Calendar,
     Outlook or Apple Calendar. It holds their appointments from 30 days ago on, with their clients' names."""
+    access.require_own_provider(who, provider_id, "read the calendar feed")
     feeds = container.feeds
     path = feeds.path(PROVIDER, provider_id)
     base = feeds.base_url or str(request.base_url).rstrip("/")  # no SLOTLINE_PUBLIC_URL: where we were asked
@@ -30,6 +33,8 @@ def provider_calendar(provider_id: ProviderId, request: Request, container: Cont
 
 
 @router.delete("/{provider_id}/calendar", response_model=CalendarRevokedOut)
-def revoke_provider_calendar(provider_id: ProviderId, container: ContainerDep) -> CalendarRevokedOut:
+def revoke_provider_calendar(provider_id: ProviderId, container: ContainerDep,
+                             who: PrincipalDep) -> CalendarRevokedOut:
     """Revoke the provider's feed: its URL answers 404 from now on, and the next GET makes a new one."""
+    access.require_own_provider(who, provider_id, "revoke the calendar feed")
     return CalendarRevokedOut(revoked=container.feeds.revoke(PROVIDER, provider_id))

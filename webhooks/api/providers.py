@@ -5,16 +5,18 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, status
 
+from core.booking import access
 from webhooks.api.fields import MAX_ID
 from webhooks.api.schemas import ProviderIn, ProviderOut
-from webhooks.deps import SetupDep
+from webhooks.deps import PrincipalDep, SetupDep
 
 router = APIRouter(prefix="/providers", tags=["providers"])
 ProviderId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ProviderOut)
-def create_provider(body: ProviderIn, setup: SetupDep) -> ProviderOut:
+def create_provider(body: ProviderIn, setup: SetupDep, who: PrincipalDep) -> ProviderOut:
+    access.require_admin(who, "create providers")
     return ProviderOut.of(setup.create_provider(
         name=body.name, timezone=body.timezone, service_ids=body.service_ids, user_id=body.user_id,
         email=body.email, slack_user_id=body.slack_user_id, daily_limit=body.daily_limit))

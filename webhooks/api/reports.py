@@ -8,14 +8,21 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from pydantic import Field
 
+from core.booking import access
 from core.booking.reports import WEEKDAYS, Figures, Reports
 from webhooks.api.schemas import ApiModel
-from webhooks.deps import ContainerDep
+from webhooks.deps import ContainerDep, PrincipalDep
 
-router = APIRouter(prefix="/reports", tags=["reports"])
+
+def admins_only(who: PrincipalDep) -> None:
+    """The business's figures are an admin's to read."""
+    access.require_admin(who, "read the business's reports")
+
+
+router = APIRouter(prefix="/reports", tags=["reports"], dependencies=[Depends(admins_only)])
 From = Annotated[date | None, Query(alias="from", description="first date, YYYY-MM-DD (default: 29 days before `to`)")]
 To = Annotated[date | None, Query(alias="to", description="last date, YYYY-MM-DD (default: today)")]
 REVENUE_RULE = ("the service's price of each appointment completed, or confirmed and already over; "

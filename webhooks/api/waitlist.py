@@ -11,10 +11,10 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, status
 from pydantic import Field
 
-from core.booking import waitlist
+from core.booking import access, waitlist
 from webhooks.api.fields import MAX_ID, Id, Instant
 from webhooks.api.schemas import ApiModel, RequestModel
-from webhooks.deps import BookingDep
+from webhooks.deps import BookingDep, OwnersDep, PrincipalDep
 
 router = APIRouter(prefix="/waitlist", tags=["waitlist"])
 CHANNEL = "api"
@@ -51,27 +51,34 @@ class WaitlistOut(ApiModel):
 @router.get("", response_model=list[WaitlistOut])
 def list_entries(
     booking: BookingDep,
+    who: PrincipalDep,
     service_id: Annotated[int | None, Query(alias="serviceId", ge=1, le=MAX_ID)] = None,
     provider_id: Annotated[int | None, Query(alias="providerId", ge=1, le=MAX_ID)] = None,
     client_id: Annotated[int | None, Query(alias="clientId", ge=1, le=MAX_ID)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 500,
 ) -> list[WaitlistOut]:
-    """Entries in the order they joined (the order freed time is offered in), of every status."""
+    """Entries in the order they joined (the order freed time is offered in), of every status. A provider's
+    token lists those naming its provider, a client's token the client's own."""
+    provider_id, client_id = access.waitlist_filter(who, provider_id=provider_id, client_id=client_id)
     found = waitlist.listed(booking, service_id=service_id, provider_id=provider_id, client_id=client_id,
                             limit=limit)
     return [WaitlistOut.of(entry) for entry in found]
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=WaitlistOut)
-def join(body: WaitlistIn, booking: BookingDep) -> WaitlistOut:
+def join(body: WaitlistIn, booking: BookingDep, who: PrincipalDep) -> WaitlistOut:
     """Join the list: when a matching time is freed, it is held for the client and offered over their
     own channel. Joining again with the same window returns the same entry."""
+    access.require_may_join(who, provider_id=body.provider_id, client_id=body.client_id)
     return WaitlistOut.of(waitlist.add(
         booking, client_id=body.client_id, service_id=body.service_id, provider_id=body.provider_id,
         start=body.window_start, end=body.window_end, channel=CHANNEL))
 
 
 @router.delete("/{entry_id}", response_model=WaitlistOut)
-def leave(entry_id: EntryId, booking: BookingDep) -> WaitlistOut:
+def leave(entry_id: EntryId, booking: BookingDep, who: PrincipalDep, owners: OwnersDep) -> WaitlistOut:
     """Leave the list; a time held for the entry right now passes to the next in line."""
+    if not who.is_admin:
+        entry = owners.waitlist_entry(entry_id)
+        access.require_entry_visible(who, entry_id, provider_id=entry.provider_id, client_id=entry.client_id)
     return WaitlistOut.of(waitlist.leave(booking, entry_id))
