@@ -1,4 +1,4 @@
-"""`slotline`: run, web, worker, migrate, load, report, export, erase."""
+"""`slotline`: run, web, worker, migrate, load."""
 from __future__ import annotations
 
 import argparse
@@ -38,13 +38,15 @@ def main(argv: list[str] | None = None) -> int:
     notes.add_argument("--requeue-failed", action="store_true", help="send every failed notification again")
     load = commands.add_parser("load", help="load services, providers and hours from a YAML file")
     load.add_argument("file", type=Path)
+    token = commands.add_parser("token", help="users' API tokens").add_subparsers(dest="token_command", required=True)
+    issue = token.add_parser("create", help="issue a user an API token and print it (shown this once)")
+    issue.add_argument("--user", dest="user_id", type=int, required=True, metavar="ID", help="the user it acts as")
+    issue.add_argument("--name", help="what the token is for")
+    issue.add_argument("--expires", type=_instant, metavar="ISO8601", help="refused from then on (default: never)")
     report = commands.add_parser("report", help="bookings, occupancy, cancellations, no-shows, revenue and busy hours")
     report.add_argument("--from", dest="first", type=_date, metavar="YYYY-MM-DD",
                         help="the first date (default: 29 days before --to)")
     report.add_argument("--to", dest="last", type=_date, metavar="YYYY-MM-DD", help="the last date (default: today)")
-    for name, text in (("export", "print everything held about a user as JSON"),
-                       ("erase", "erase a user's personal data (appointments stay, anonymised)")):
-        commands.add_parser(name, help=text).add_argument("user_id", type=int, metavar="USER_ID")
     when = commands.add_parser("when", help="read time phrases on stdin, one JSON answer a line")
     when.add_argument("--now", help="the reference time, ISO 8601 (default: the current time)")
     when.add_argument("--tz", help="the client's zone: an IANA name or +HH:MM (default: --now's offset, else UTC)")
@@ -53,12 +55,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "when":
         return cmd_when(args)
-    quiet = args.command in ("chat", "export", "erase")  # log lines would interleave with the conversation
+    quiet = args.command == "chat"  # log lines would interleave with the conversation
     settings = get_settings()
     configure_logging(settings, level=logging.WARNING if quiet else logging.INFO)
     handler = {"run": cmd_run, "web": cmd_web, "worker": cmd_worker, "migrate": cmd_migrate, "load": cmd_load,
+               "token": cmd_token,
                "chat": cmd_chat, "telegram-poll": cmd_telegram_poll, "notifications": cmd_notifications,
-               "slack": cmd_slack, "report": cmd_report, "export": cmd_privacy, "erase": cmd_privacy}
+               "slack": cmd_slack, "report": cmd_report}
     return handler[args.command](settings, args) or 0
 
 
@@ -124,6 +127,44 @@ def _date(text: str):
         raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-11-30 (YYYY-MM-DD)") from None
 
 
+def _instant(text: str):
+    from datetime import datetime
+
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a time with a zone offset, like 2026-12-31T00:00:00Z")
+    return moment
+
+
+def cmd_token(settings: Settings, args) -> int:
+    """`slotline token create --user ID [--name N] [--expires ISO]`: the token alone on stdout (shown this
+    once: only its hash is kept), what it is on stderr. Exit 1 (and why) for an unknown user or a past expiry."""
+    from core.booking.errors import BookingError
+    from core.booking.tokens import ApiTokens
+    from core.clock import utcnow
+    from core.db.migrate import upgrade
+    from core.db.session import make_engine, make_session_factory
+
+    upgrade(settings.sqlalchemy_url)
+    engine = make_engine(settings.sqlalchemy_url)
+    try:
+        issued = ApiTokens(make_session_factory(engine), clock=utcnow).issue(
+            args.user_id, name=args.name, expires_at=args.expires, actor="cli")
+    except BookingError as exc:
+        print(f"slotline token create: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    print(issued.token)
+    expiry = issued.record.expires_at.isoformat() if issued.record.expires_at else "never"
+    print(f"token {issued.record.id} for user {args.user_id} (expires: {expiry}); it is shown only now: "
+          f"send it as `Authorization: Bearer <token>`", file=sys.stderr)
+    return 0
+
+
 def cmd_report(settings: Settings, args) -> int:
     """`slotline report [--from D] [--to D]`: the summary and the heatmap as tables (no Redis needed)."""
     from rich.console import Console
@@ -146,43 +187,6 @@ def cmd_report(settings: Settings, args) -> int:
     finally:
         engine.dispose()
     show(Console(), summary, heat)
-    return 0
-
-
-def cmd_privacy(settings: Settings, args) -> int:
-    """`slotline export USER_ID` prints what is held about the user as JSON; `slotline erase USER_ID` erases
-    it without asking and prints what was removed. Exit 1 (and why) for an unknown user or a refusal."""
-    import json
-
-    from core.booking.errors import BookingError
-    from core.db.migrate import upgrade
-    from slotline.bootstrap import build
-    from webhooks.api.privacy import privacy_of
-
-    upgrade(settings.sqlalchemy_url)
-    container = build(settings)
-    try:
-        privacy = privacy_of(container)
-        try:
-            if args.command == "export":
-                print(json.dumps(privacy.export(args.user_id), indent=2, ensure_ascii=False))
-                return 0
-            erasure = privacy.erase(args.user_id, actor="cli")
-        except BookingError as exc:
-            print(f"slotline {args.command}: {exc}", file=sys.stderr)
-            return 1
-    finally:
-        container.close()
-    removed = {what: n for what, n in erasure.removed.items() if n}
-    print(f"user {erasure.user_id} is now {erasure.name!r}")
-    for what, n in removed.items():
-        print(f"  {what}: {n}")
-    if not removed:
-        print("  nothing left to remove (erased before)")
-    for label, ids in (("also erased, booked for by them", erasure.dependants_erased),
-                       ("unlinked from them", erasure.dependants_unlinked)):
-        if ids:
-            print(f"  {label}: {', '.join(map(str, ids))}")
     return 0
 
 

@@ -1,4 +1,4 @@
-"""Setting a provider's hours: weekly hours and breaks, time off, and one date's own hours (an admin's or the provider's)."""
+"""Setting a provider's hours: weekly hours and breaks, time off, one date's own hours (an admin's or its own)."""
 from __future__ import annotations
 
 from typing import Annotated
