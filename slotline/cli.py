@@ -1,4 +1,4 @@
-"""`slotline`: run, web, worker, migrate, load."""
+"""`slotline`: run, web, worker, migrate, load, report, export, erase."""
 from __future__ import annotations
 
 import argparse
@@ -47,6 +47,9 @@ def main(argv: list[str] | None = None) -> int:
     report.add_argument("--from", dest="first", type=_date, metavar="YYYY-MM-DD",
                         help="the first date (default: 29 days before --to)")
     report.add_argument("--to", dest="last", type=_date, metavar="YYYY-MM-DD", help="the last date (default: today)")
+    for name, text in (("export", "print everything held about a user as JSON"),
+                       ("erase", "erase a user's personal data (appointments stay, anonymised)")):
+        commands.add_parser(name, help=text).add_argument("user_id", type=int, metavar="USER_ID")
     when = commands.add_parser("when", help="read time phrases on stdin, one JSON answer a line")
     when.add_argument("--now", help="the reference time, ISO 8601 (default: the current time)")
     when.add_argument("--tz", help="the client's zone: an IANA name or +HH:MM (default: --now's offset, else UTC)")
@@ -55,13 +58,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "when":
         return cmd_when(args)
-    quiet = args.command == "chat"  # log lines would interleave with the conversation
+    quiet = args.command in ("chat", "export", "erase")  # log lines would interleave with the conversation
     settings = get_settings()
     configure_logging(settings, level=logging.WARNING if quiet else logging.INFO)
     handler = {"run": cmd_run, "web": cmd_web, "worker": cmd_worker, "migrate": cmd_migrate, "load": cmd_load,
                "token": cmd_token,
                "chat": cmd_chat, "telegram-poll": cmd_telegram_poll, "notifications": cmd_notifications,
-               "slack": cmd_slack, "report": cmd_report}
+               "slack": cmd_slack, "report": cmd_report, "export": cmd_privacy, "erase": cmd_privacy}
     return handler[args.command](settings, args) or 0
 
 
@@ -187,6 +190,43 @@ def cmd_report(settings: Settings, args) -> int:
     finally:
         engine.dispose()
     show(Console(), summary, heat)
+    return 0
+
+
+def cmd_privacy(settings: Settings, args) -> int:
+    """`slotline export USER_ID` prints what is held about the user as JSON; `slotline erase USER_ID` erases
+    it without asking and prints what was removed. Exit 1 (and why) for an unknown user or a refusal."""
+    import json
+
+    from core.booking.errors import BookingError
+    from core.db.migrate import upgrade
+    from slotline.bootstrap import build
+    from webhooks.api.privacy import privacy_of
+
+    upgrade(settings.sqlalchemy_url)
+    container = build(settings)
+    try:
+        privacy = privacy_of(container)
+        try:
+            if args.command == "export":
+                print(json.dumps(privacy.export(args.user_id), indent=2, ensure_ascii=False))
+                return 0
+            erasure = privacy.erase(args.user_id, actor="cli")
+        except BookingError as exc:
+            print(f"slotline {args.command}: {exc}", file=sys.stderr)
+            return 1
+    finally:
+        container.close()
+    removed = {what: n for what, n in erasure.removed.items() if n}
+    print(f"user {erasure.user_id} is now {erasure.name!r}")
+    for what, n in removed.items():
+        print(f"  {what}: {n}")
+    if not removed:
+        print("  nothing left to remove (erased before)")
+    for label, ids in (("also erased, booked for by them", erasure.dependants_erased),
+                       ("unlinked from them", erasure.dependants_unlinked)):
+        if ids:
+            print(f"  {label}: {', '.join(map(str, ids))}")
     return 0
 
 
