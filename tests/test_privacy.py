@@ -164,7 +164,7 @@ def test_an_erased_client_leaves_nothing_behind_and_the_figures_stay(api, desk, 
                                                                        None, None)
         assert s.get(User, ids["son"]).name == f"Erased client #{ids['son']}"
         [entry] = s.scalars(select(AuditEntry).where(AuditEntry.action == "erase", AuditEntry.entity_id == user.id))
-        assert entry.details["removed"]["identities"] == 3
+        assert entry.details["removed"]["identities"] == 3 and entry.actor == "admin"
     assert ok(api.get(f"/api/v1/users/{ids['client']}"))["name"] == f"Erased client #{ids['client']}"
 
     again = ok(api.post(f"/api/v1/users/{ids['client']}/erase"))  # harmless: nothing left, no second entry
@@ -212,6 +212,12 @@ def test_the_export_holds_the_appointments_identities_and_what_redis_keeps(api, 
 
 
 def test_an_unknown_user_is_404_and_a_provider_with_appointments_to_come_is_refused(api, desk):
+    client = zelda(api, desk)
+    token = ok(api.post("/api/v1/tokens", json={"userId": client}), 201)["token"]
+    for method, path in (("GET", f"/api/v1/users/{client}/export"), ("POST", f"/api/v1/users/{client}/erase")):
+        refused = api.request(method, path, headers={"Authorization": f"Bearer {token}"})
+        assert refused.status_code == 403 and refused.json()["code"] == "forbidden", refused.text
+    assert ok(api.get(f"/api/v1/users/{client}"))["name"] == NAME
     for path in ("/api/v1/users/999999/export", "/api/v1/users/999999/erase"):
         response = api.request("GET" if path.endswith("export") else "POST", path)
         assert response.status_code == 404 and response.json() == {"detail": "user 999999 not found",
@@ -221,7 +227,6 @@ def test_an_unknown_user_is_404_and_a_provider_with_appointments_to_come_is_refu
     with UnitOfWork(desk.container.session_factory, write=True) as uow:
         uow.session.get(Provider, desk.salon.sam).user_id = sam
         uow.commit()
-    client = zelda(api, desk)
     booked = ok(api.post("/api/v1/appointments", json={"serviceId": desk.salon.haircut, "providerId": desk.salon.sam,
                                                        "clientId": client,
                                                        "startTime": at(LDN, 2027, 1, 12, 10).isoformat()}), 201)
