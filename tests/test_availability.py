@@ -350,3 +350,18 @@ def test_slots_near_real_transitions(case):
     for slot in slots:
         check_slot(slot, case)
     assert slots == reference_slots(case)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cases(), st.integers(-36 * 60, 72 * 60), st.integers(0, 48 * 60), st.one_of(st.none(), st.integers(0, 6)))
+def test_a_window_and_a_limit_keep_exactly_the_first_slots_inside(case, from_minute, minutes, limit):
+    """Asking for a window (and the first few) gives the slots the full answer lists there first, in the
+    same grid: the chat asks only for what it shows."""
+    anchor = datetime.combine(case["start_date"], time(0), UTC)
+    window = Interval(anchor + mins(from_minute), anchor + mins(from_minute + minutes))
+    asked = dict(start_date=case["start_date"], end_date=case["end_date"], now=case["now"], busy=case["busy"],
+                 day_counts=case["day_counts"])
+    every = free_slots(case["schedule"], case["service"], case["rules"], **asked)
+    inside = [s for s in every if window.start <= s.start < window.end]
+    assert free_slots(case["schedule"], case["service"], case["rules"], **asked, window=window,
+                      limit=limit) == (inside if limit is None else inside[:limit])

@@ -20,6 +20,7 @@ from core.booking.errors import InvalidRequest
 
 _NO_COUNTS: Mapping[date, int] = MappingProxyType({})
 _DAY = timedelta(days=1)
+_TICK = timedelta(microseconds=1)
 
 
 @dataclass(frozen=True)
@@ -98,30 +99,42 @@ def local_day_bounds(day: date, tz: str) -> Interval:
 
 def free_slots(schedule: Schedule, service: ServiceShape, rules: Rules, *, start_date: date, end_date: date,
                now: datetime, busy: Sequence[Interval] = (), day_counts: Mapping[date, int] = _NO_COUNTS,
-               ) -> list[Slot]:
+               window: Interval | None = None, limit: int | None = None) -> list[Slot]:
     """Free slots whose provider-local start date lies in [start_date, end_date] (inclusive), sorted by start.
 
     `busy` holds everything that blocks the provider (other appointments' blocks with their
     buffers, holds, busy resources); `day_counts` the appointments already on each local date.
+    `window` keeps only starts in [window.start, window.end) and `limit` only the first `limit`
+    slots: the very slots a call without them lists there first, computed without the rest
+    (the grid still runs from each opening, so a window never shifts it).
     """
     if now.utcoffset() is None:
         raise InvalidRequest("`now` must be timezone-aware")
     if service.duration <= timedelta(0) or rules.interval <= timedelta(0):
         raise InvalidRequest("service duration and slot interval must be positive")
     zone = _zone(schedule.timezone)
-    limits = _Limits(service, rules.interval, now + rules.min_notice, now + rules.horizon,
-                     _Taken(busy), _Taken(schedule.time_off))
-    # A local date is never more than a day away from the UTC date, so this clip is safe
-    # and keeps a year-long request with a 60-day horizon from walking 300 empty days.
-    day = max(start_date, limits.earliest.astimezone(UTC).date() - _DAY)
-    last = min(end_date, limits.latest.astimezone(UTC).date() + _DAY)
+    earliest, latest = now + rules.min_notice, now + rules.horizon
+    if window is not None:
+        earliest, latest = max(earliest, window.start), min(latest, window.end - _TICK)
+    if latest < earliest or (limit is not None and limit <= 0):
+        return []
+    limits = _Limits(service, rules.interval, earliest, latest, _Taken(busy), _Taken(schedule.time_off))
+    # A local date's slots start on that local date (windows end by its midnight), so only the local
+    # dates from the earliest start to the latest can hold any: a year-long request with a 60-day
+    # horizon does not walk 300 empty days, nor an hour's window three. (This leans on local dates never
+    # running backwards: no tzdata transition since 1970 turns the clock back across a midnight.)
+    day = max(start_date, limits.earliest.astimezone(zone).date())
+    last = min(end_date, limits.latest.astimezone(zone).date())
     slots: list[Slot] = []
     while day <= last:
         if rules.daily_limit is None or day_counts.get(day, 0) < rules.daily_limit:
             spans = _open_spans(schedule, day)
             steady = _steady_offset(day, zone) if spans else None
             for wall_start, wall_end in spans:
-                slots.extend(_window_slots(wall_start, wall_end, zone, limits, steady))
+                slots.extend(_window_slots(wall_start, wall_end, zone, limits, steady,
+                                           None if limit is None else limit - len(slots)))
+                if limit is not None and len(slots) >= limit:
+                    return slots
         day += _DAY
     # Days ascend, spans within a day ascend and first-occurrence wall->UTC is monotonic,
     # so the list is already sorted by start.
@@ -234,7 +247,8 @@ def _steady_offset(day: date, zone: ZoneInfo) -> timedelta | None:
 
 
 def _window_slots(wall_start: datetime, wall_end: datetime, zone: ZoneInfo, limits: _Limits,
-                  steady: timedelta | None) -> list[Slot]:
+                  steady: timedelta | None, room: int | None) -> list[Slot]:
+    """The window's slots, the first `room` of them (all when None)."""
     if steady is not None:  # the common day: plain arithmetic, zoneinfo not asked at all
         start, end = (wall_start - steady).replace(tzinfo=UTC), (wall_end - steady).replace(tzinfo=UTC)
         one_offset = True
@@ -247,11 +261,11 @@ def _window_slots(wall_start: datetime, wall_end: datetime, zone: ZoneInfo, limi
     if end - start < duration or end - duration < limits.earliest or start > limits.latest:
         return []
     if one_offset:
-        return _grid_slots(start, end, limits)
-    return _stepped_slots(wall_start, wall_end, start, end, zone, limits)
+        return _grid_slots(start, end, limits, room)
+    return _stepped_slots(wall_start, wall_end, start, end, zone, limits, room)
 
 
-def _grid_slots(origin: datetime, window_end: datetime, limits: _Limits) -> list[Slot]:
+def _grid_slots(origin: datetime, window_end: datetime, limits: _Limits, room: int | None = None) -> list[Slot]:
     """Fast path: step in UTC from the window start, jumping over busy time instead of walking it."""
     duration, step = limits.service.duration, limits.step
     last = min(window_end - duration, limits.latest)
@@ -261,6 +275,8 @@ def _grid_slots(origin: datetime, window_end: datetime, limits: _Limits) -> list
         retry_at = limits.blocked_until(start)
         if retry_at is None:
             slots.append(Slot(start, start + duration))
+            if len(slots) == room:
+                break
             start += step
         else:
             # retry_at > start already (a clash ends after the block starts); max() keeps the
@@ -270,7 +286,7 @@ def _grid_slots(origin: datetime, window_end: datetime, limits: _Limits) -> list
 
 
 def _stepped_slots(wall_start: datetime, wall_end: datetime, window_start: datetime, window_end: datetime,
-                   zone: ZoneInfo, limits: _Limits) -> list[Slot]:
+                   zone: ZoneInfo, limits: _Limits, room: int | None = None) -> list[Slot]:
     """Slow path for a window holding a DST transition: convert every wall-clock candidate."""
     duration = limits.service.duration
     slots = []
@@ -280,6 +296,8 @@ def _stepped_slots(wall_start: datetime, wall_end: datetime, window_start: datet
         if (exists and window_start <= start and start + duration <= window_end
                 and limits.earliest <= start <= limits.latest and limits.blocked_until(start) is None):
             slots.append(Slot(start, start + duration))
+            if len(slots) == room:
+                break
         wall += limits.step
     return slots
 

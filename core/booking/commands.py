@@ -65,3 +65,8 @@ class FindSlots:
     provider_id: int | None = None  # None: any provider who offers the service
     holder: str | int | None = None  # whose own holds do not hide slots
     exclude_appointment_id: int | None = None  # the appointment being moved
+    # Only starts in [not_before, before) (aware instants; None: no bound), and only each provider's
+    # first `limit` of them (None: all): what a caller shows, without computing the rest.
+    not_before: datetime | None = None
+    before: datetime | None = None
+    limit: int | None = None

@@ -101,6 +101,19 @@ _RELEASE = _DROP_HOLDER + """
 drop_holder(KEYS[1], ARGV[1], ARGV[2], ARGV[3])
 return 1
 """
+# The holds on many providers not expired by ARGV[1], in one command: {index of its key, members, ...}
+# for the keys that hold any.
+_HELD_ON = """
+local found = {}
+for i, key in ipairs(KEYS) do
+  local members = redis.call('ZRANGEBYSCORE', key, ARGV[1], '+inf')
+  if #members > 0 then
+    found[#found + 1] = i
+    found[#found + 1] = members
+  end
+end
+return found
+"""
 HOLDS_PREFIX, HOLDER_PREFIX, ORIGIN_PREFIX = "slotline:holds:", "slotline:holder:", "slotline:origin:"
 LOCK_RETRY_SECONDS = 0.005  # seconds between tries for a busy lock: it is held for milliseconds
 
@@ -166,9 +179,9 @@ class Coordination:
         self.origin_cap = origin_cap
         scripts = {name: redis.register_script(text) if redis is not None else None
                    for name, text in (("place", _PLACE_HOLD), ("lock", _LOCK), ("unlock", _UNLOCK),
-                                      ("release", _RELEASE))}
-        self._place, self._lock, self._unlock, self._release = (scripts[n] for n in ("place", "lock", "unlock",
-                                                                                     "release"))
+                                      ("release", _RELEASE), ("held", _HELD_ON))}
+        self._place, self._lock, self._unlock, self._release, self._held_on = (
+            scripts[n] for n in ("place", "lock", "unlock", "release", "held"))
 
     @contextmanager
     def provider_lock(self, provider_id: int, now: datetime | None = None) -> Iterator[ProviderLock]:
@@ -244,6 +257,18 @@ class Coordination:
         except RedisError:
             return []
         return _others([member.decode() for member in members], holder)
+
+    def held_by_others_of(self, provider_ids: list[int], holder: str | None,
+                          now: datetime) -> dict[int, list[tuple[datetime, datetime]]]:
+        """`held_by_others` for many providers in one round trip: those with holds, by id."""
+        if self.redis is None or not provider_ids:
+            return {}
+        try:
+            found = self._held_on(keys=[self._key(pid) for pid in provider_ids], args=[_ts(now) + 1])
+        except RedisError:
+            return {}
+        return {provider_ids[int(i) - 1]: _others([member.decode() for member in members], holder)
+                for i, members in zip(found[::2], found[1::2])}
 
     def release_hold(self, holder: str) -> None:
         """Forget this holder's hold, wherever it is (after booking, or when they walk away)."""

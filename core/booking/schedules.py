@@ -191,38 +191,61 @@ class ScheduleCache:
         self._lock = threading.Lock()
 
     def get(self, session: Session, terms: BookingTerms) -> Schedule:
-        hit = self._cache.get(terms.provider_id)
-        if hit is not None and hit[0] == terms.schedule_version:
-            return hit[1]
-        schedule = load_schedule(session, terms.provider_id, terms.timezone)
-        with self._lock:
-            self._cache[terms.provider_id] = (terms.schedule_version, schedule)
-        return schedule
+        return self.get_many(session, [terms])[terms.provider_id]
+
+    def get_many(self, session: Session, all_terms: list[BookingTerms]) -> dict[int, Schedule]:
+        """Each provider's schedule by id; those not cached at their version read together (`load_schedules`)."""
+        found: dict[int, Schedule] = {}
+        missing: dict[int, BookingTerms] = {}
+        for terms in all_terms:
+            hit = self._cache.get(terms.provider_id)
+            if hit is not None and hit[0] == terms.schedule_version:
+                found[terms.provider_id] = hit[1]
+            else:
+                missing[terms.provider_id] = terms
+        if missing:
+            loaded = load_schedules(session, {pid: terms.timezone for pid, terms in missing.items()})
+            with self._lock:
+                for pid, schedule in loaded.items():
+                    self._cache[pid] = (missing[pid].schedule_version, schedule)
+            found.update(loaded)
+        return found
 
 
 def load_schedule(session: Session, provider_id: int, tz: str) -> Schedule:
-    weekly: dict[int, list[WallWindow]] = defaultdict(list)
-    for row in session.scalars(select(WeeklyHours).where(WeeklyHours.provider_id == provider_id)
-                               .order_by(WeeklyHours.start_time)):
-        weekly[row.day_of_week].append(WallWindow(row.start_time, row.end_time))
-    breaks: dict[int | None, list[WallWindow]] = defaultdict(list)
-    for row in session.scalars(select(Break).where(Break.provider_id == provider_id)):
-        breaks[row.day_of_week].append(WallWindow(row.start_time, row.end_time))
-    overrides: dict[date, list[WallWindow]] = defaultdict(list)
-    for row in session.scalars(select(DateOverride).where(DateOverride.provider_id == provider_id)
-                               .order_by(DateOverride.start_time)):
-        windows = overrides[row.date]
+    return load_schedules(session, {provider_id: tz})[provider_id]
+
+
+def load_schedules(session: Session, zones: dict[int, str]) -> dict[int, Schedule]:
+    """The schedules of the providers in `zones` (id -> IANA zone): four queries however many providers."""
+    ids = list(zones)
+    weekly: dict[int, dict[int, list[WallWindow]]] = defaultdict(lambda: defaultdict(list))
+    for row in session.execute(select(WeeklyHours.provider_id, WeeklyHours.day_of_week, WeeklyHours.start_time,
+                                      WeeklyHours.end_time).where(WeeklyHours.provider_id.in_(ids))
+                               .order_by(WeeklyHours.provider_id, WeeklyHours.start_time)):
+        weekly[row.provider_id][row.day_of_week].append(WallWindow(row.start_time, row.end_time))
+    breaks: dict[int, dict[int | None, list[WallWindow]]] = defaultdict(lambda: defaultdict(list))
+    for row in session.execute(select(Break.provider_id, Break.day_of_week, Break.start_time, Break.end_time)
+                               .where(Break.provider_id.in_(ids)).order_by(Break.provider_id, Break.id)):
+        breaks[row.provider_id][row.day_of_week].append(WallWindow(row.start_time, row.end_time))
+    overrides: dict[int, dict[date, list[WallWindow]]] = defaultdict(lambda: defaultdict(list))
+    for row in session.execute(select(DateOverride.provider_id, DateOverride.date, DateOverride.start_time,
+                                      DateOverride.end_time).where(DateOverride.provider_id.in_(ids))
+                               .order_by(DateOverride.provider_id, DateOverride.start_time)):
+        windows = overrides[row.provider_id][row.date]  # a date with no window is closed: keep it, empty
         if row.start_time is not None and row.end_time is not None:
             windows.append(WallWindow(row.start_time, row.end_time))
-    time_off = tuple(Interval(r.start_at, r.end_at) for r in session.scalars(
-        select(TimeOff).where(TimeOff.provider_id == provider_id).order_by(TimeOff.start_at)))
-    return Schedule(
+    time_off: dict[int, list[Interval]] = defaultdict(list)
+    for row in session.execute(select(TimeOff.provider_id, TimeOff.start_at, TimeOff.end_at)
+                               .where(TimeOff.provider_id.in_(ids)).order_by(TimeOff.provider_id, TimeOff.start_at)):
+        time_off[row.provider_id].append(Interval(row.start_at, row.end_at))
+    return {pid: Schedule(
         timezone=tz,
-        weekly={k: tuple(v) for k, v in weekly.items()},
-        breaks={k: tuple(v) for k, v in breaks.items()},
-        overrides={k: tuple(v) for k, v in overrides.items()},
-        time_off=time_off,
-    )
+        weekly={k: tuple(v) for k, v in weekly[pid].items()},
+        breaks={k: tuple(v) for k, v in breaks[pid].items()},
+        overrides={k: tuple(v) for k, v in overrides[pid].items()},
+        time_off=tuple(time_off[pid]),
+    ) for pid, tz in zones.items()}
 
 
 def utc_range(start_date: date, end_date: date, tz: str) -> tuple[datetime, datetime]:
@@ -248,6 +271,25 @@ def provider_appointments(session: Session, provider_id: int, start: datetime, e
     """(block_start, block_end, start_at) of the provider's time-holding appointments in the range."""
     query = _BLOCKS if exclude_id is None else _BLOCKS_BUT_ONE
     return session.execute(query, dict(provider_id=provider_id, start=start, end=end, exclude_id=exclude_id)).all()
+
+
+_MANY_BLOCKS = (select(_appointments.c.provider_id, _appointments.c.block_start, _appointments.c.block_end,
+                       _appointments.c.start_at)
+                .where(_appointments.c.provider_id.in_(bindparam("provider_ids", expanding=True)),
+                       _appointments.c.status != "cancelled",
+                       _appointments.c.block_start < bindparam("end"), _appointments.c.block_end > bindparam("start")))
+_MANY_BLOCKS_BUT_ONE = _MANY_BLOCKS.where(_appointments.c.id != bindparam("exclude_id"))
+
+
+def appointments_of(session: Session, provider_ids: list[int], start: datetime, end: datetime,
+                    exclude_id: int | None = None) -> dict[int, list[tuple[datetime, datetime, datetime]]]:
+    """`provider_appointments` for many providers in one query: (block_start, block_end, start_at) by provider."""
+    found: dict[int, list[tuple[datetime, datetime, datetime]]] = defaultdict(list)
+    query = _MANY_BLOCKS if exclude_id is None else _MANY_BLOCKS_BUT_ONE
+    for pid, block_start, block_end, start_at in session.execute(query, dict(
+            provider_ids=provider_ids, start=start, end=end, exclude_id=exclude_id)):
+        found[pid].append((block_start, block_end, start_at))
+    return found
 
 
 def resource_busy(session: Session, resource_ids: list[int] | tuple[int, ...], start: datetime, end: datetime,

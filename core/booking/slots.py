@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Callable, NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -20,7 +20,8 @@ from core.booking.availability import Interval, Rules, Schedule, free_slots
 from core.booking.commands import FindSlots
 from core.booking.coordination import Coordination
 from core.booking.schedules import (
-    BookingTerms, ScheduleCache, terms_of, provider_appointments, read_terms, resource_busy, utc_range,
+    BookingTerms, ScheduleCache, appointments_of, terms_of, provider_appointments, read_terms, resource_busy,
+    utc_range,
 )
 from core.db.models import Service
 
@@ -65,17 +66,35 @@ class SlotFinder:
             if not all_terms or not all_terms[0].service_active:
                 require_service(session, cmd.service_id)
                 return []
+        return self._free(session, all_terms, cmd, self.clock())
+
+    def _free(self, session: Session, all_terms: list[BookingTerms], cmd: FindSlots, now: datetime) -> list[FreeSlot]:
+        """Every provider's free slots from one pass over set-based reads: their schedules (cached per process),
+        one query for all their appointments, one for the service's rooms, one Redis round trip for holds."""
+        window = _window(cmd)
+        ids = [terms.provider_id for terms in all_terms]
+        range_start, range_end = _read_range(all_terms, cmd, window)
+        schedules = self.cache.get_many(session, all_terms)
+        rows = appointments_of(session, ids, range_start, range_end, cmd.exclude_appointment_id)
+        # A service's rooms are the service's, so the same for every provider who offers it.
+        resources = resource_busy(session, all_terms[0].resource_ids, range_start, range_end,
+                                  cmd.exclude_appointment_id)
+        holds = self.coordination.held_by_others_of(ids, _holder(cmd.holder), now)
         offered: list[FreeSlot] = []
-        now = self.clock()
         for terms in all_terms:
-            holds = self.coordination.held_by_others(terms.provider_id, _holder(cmd.holder), now)
-            data = self._inputs(session, terms, cmd.start_date, cmd.end_date, cmd.exclude_appointment_id, holds)
-            busy = data.appointments + data.resources + data.holds
-            offered.extend(FreeSlot(terms.provider_id, s.start, s.end) for s in free_slots(
-                data.schedule, terms.shape, data.rules, start_date=cmd.start_date, end_date=cmd.end_date,
-                now=now, busy=busy, day_counts=data.day_counts))
+            mine = rows.get(terms.provider_id, ())
+            busy = [Interval(bs, be) for bs, be, _ in mine] + resources + [
+                Interval(s, e) for s, e in holds.get(terms.provider_id, ()) if s < range_end and e > range_start]
+            counts = _NO_COUNTS
+            if terms.rules.daily_limit is not None:
+                zone = ZoneInfo(terms.timezone)
+                counts = Counter(start.astimezone(zone).date() for _, _, start in mine)
+            pid = terms.provider_id
+            offered.extend(FreeSlot(pid, s.start, s.end) for s in free_slots(
+                schedules[pid], terms.shape, terms.rules, start_date=cmd.start_date, end_date=cmd.end_date,
+                now=now, busy=busy, day_counts=counts, window=window, limit=cmd.limit))
         if len(all_terms) > 1:  # each provider's slots come sorted already
-            offered.sort(key=lambda s: (s.start, s.provider_id))
+            offered.sort(key=_by_start_then_provider)
         return offered
 
     def check(self, session: Session, terms: BookingTerms, start: datetime, holder: str | None,
@@ -116,6 +135,35 @@ class SlotFinder:
             holds=[Interval(s, e) for s, e in holds if s < range_end and e > range_start],
             day_counts=Counter(start.astimezone(zone).date() for _, _, start in rows),
         )
+
+
+_NO_COUNTS: Counter = Counter()
+
+
+def _by_start_then_provider(slot: FreeSlot) -> tuple[datetime, int]:
+    return slot.start, slot.provider_id
+
+
+def _window(cmd: FindSlots) -> Interval | None:
+    if cmd.not_before is None and cmd.before is None:
+        return None
+    return Interval(cmd.not_before or datetime.min.replace(tzinfo=UTC), cmd.before or datetime.max.replace(tzinfo=UTC))
+
+
+def _read_range(all_terms: list[BookingTerms], cmd: FindSlots, window: Interval | None) -> tuple[datetime, datetime]:
+    """The UTC span whose appointments and holds can matter: the asked local dates in every provider's zone,
+    narrowed to the window (with the service's length and buffers around it) unless a daily limit must
+    count whole days."""
+    spans = [utc_range(cmd.start_date, cmd.end_date, tz) for tz in {terms.timezone for terms in all_terms}]
+    start, end = min(s for s, _ in spans), max(e for _, e in spans)
+    if window is not None and all(terms.rules.daily_limit is None for terms in all_terms):
+        shape = all_terms[0].shape
+        reach = shape.buffer_before + shape.duration + shape.buffer_after  # how far a block can touch a start
+        if cmd.not_before is not None:
+            start = max(start, cmd.not_before - reach)
+        if cmd.before is not None:
+            end = max(start, min(end, cmd.before + reach))
+    return start, end
 
 
 def _offers_start(schedule: Schedule, terms: BookingTerms, rules: Rules, day: date, start: datetime, now: datetime,

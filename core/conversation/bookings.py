@@ -29,9 +29,11 @@ class CoreBookings:
         return Offers(self._booking)  # made when used: a stand-in core built over nothing still builds
 
     def find_slots(self, *, service_id: int, provider_id: int | None, first_day: date, last_day: date,
-                   holder: str, moving: int | None = None) -> list[OfferedSlot]:
+                   holder: str, moving: int | None = None, not_before: datetime | None = None,
+                   before: datetime | None = None, limit: int | None = None) -> list[OfferedSlot]:
         return self._booking.find_slots(FindSlots(service_id, first_day, last_day, provider_id, holder=holder,
-                                                  exclude_appointment_id=moving))
+                                                  exclude_appointment_id=moving, not_before=not_before,
+                                                  before=before, limit=limit))
 
     def hold(self, *, service_id: int, provider_id: int, start: datetime, holder: str, origin: str | None,
              moving: int | None = None) -> None:

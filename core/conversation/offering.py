@@ -51,7 +51,11 @@ def _the_time_asked(turn: Turn, start: datetime, end: datetime, around: datetime
     """Hold the time asked for when it is free (or offer both of "5pm or 6pm"); None when it is not free."""
     convo = turn.convo
     wanted = [around, *(datetime.fromisoformat(a) for a in convo.alternatives)]
-    free = {s.start: s for s in search(turn, start, end, None, limit=None)}
+    asked = [w for w in wanted if start <= w < end]
+    if not asked:
+        return None
+    # Only the times asked for are looked at, not the whole day.
+    free = {s.start: s for s in search(turn, min(asked), max(asked) + timedelta(microseconds=1), None, limit=None)}
     found = [free[w] for w in wanted if w in free]
     if not found:
         return None
@@ -114,22 +118,48 @@ def search(turn: Turn, start: datetime, end: datetime, around: datetime | None, 
            limit: int | None = PAGE, distinct: bool = True) -> list[FreeSlot]:
     """Free times in [start, end) for the service (and provider) being booked, the nearest to `around` first.
 
-    `distinct`: one line per start time (with "anyone", whoever comes first)."""
-    convo = turn.convo
+    `distinct`: one line per start time (with "anyone", whoever comes first). Only what is shown is asked
+    of the booking core: the window, and each provider's first `limit` times in it."""
     if end <= start:
         return []
+    if around is not None and limit is not None:
+        return _nearest(turn, start, end, around, limit, distinct)
+    return _first(turn, start, end, limit, distinct)
+
+
+def _first(turn: Turn, start: datetime, end: datetime, limit: int | None, distinct: bool) -> list[FreeSlot]:
+    """The first `limit` free times in [start, end) (all when None), by start."""
+    convo = turn.convo
     first, last = (start - timedelta(days=1)).date(), (end + timedelta(days=1)).date()
+    # A provider's `limit`-th time is preceded by `limit` - 1 of theirs, so the first `limit` distinct
+    # starts of everyone lie among each provider's first `limit`.
     found = turn.bookings.find_slots(service_id=convo.service_id, provider_id=convo.provider_id, first_day=first,
                                      last_day=min(last, first + timedelta(days=90)), holder=turn.holder,
-                                     moving=convo.appointment_id)
+                                     moving=convo.appointment_id, not_before=start, before=end, limit=limit)
     seen, inside = set(), []
     for slot in found:
         if start <= slot.start < end and (not distinct or slot.start not in seen):
             seen.add(slot.start)
             inside.append(slot)
-    if around is not None:
-        inside = sorted(sorted(inside, key=lambda s: abs(s.start - around))[:limit], key=lambda s: s.start)
     return inside[:limit]
+
+
+NEAR = timedelta(hours=1)  # how far either side of the time asked the nearest free times are first looked for
+
+
+def _nearest(turn: Turn, start: datetime, end: datetime, around: datetime, limit: int,
+             distinct: bool) -> list[FreeSlot]:
+    """The `limit` free times in [start, end) nearest to `around` (the earlier of two as near), by start.
+
+    Looked for within `reach` of `around`, widened until the farthest kept is nearer than `reach` (so
+    nothing outside can be nearer) or the window is covered."""
+    reach = NEAR
+    while True:
+        low, high = max(start, around - reach), min(end, around + reach)
+        nearest = sorted(_first(turn, low, high, None, distinct), key=lambda s: abs(s.start - around))[:limit]
+        if (low, high) == (start, end) or (len(nearest) == limit and abs(nearest[-1].start - around) < reach):
+            return sorted(nearest, key=lambda s: s.start)
+        reach *= 4
 
 
 def _remember(turn: Turn, slots: list[FreeSlot]) -> None:

@@ -24,11 +24,13 @@ class Bookings(Protocol):
     `BookingError` for the rest; the handlers turn them into replies."""
 
     def find_slots(self, *, service_id: int, provider_id: int | None, first_day: date, last_day: date,
-                   holder: str, moving: int | None = None) -> list[OfferedSlot]:
+                   holder: str, moving: int | None = None, not_before: datetime | None = None,
+                   before: datetime | None = None, limit: int | None = None) -> list[OfferedSlot]:
         """Free times for the service between two days (inclusive), with one provider or anyone who offers it.
 
         Times `holder` holds stay visible to it; `moving` is the appointment being moved, whose own
-        time does not count as taken."""
+        time does not count as taken. Only starts in [not_before, before) when given, and only each
+        provider's first `limit` (by start) when given: ask for what will be shown."""
 
     def hold(self, *, service_id: int, provider_id: int, start: datetime, holder: str, origin: str | None,
              moving: int | None = None) -> None:
