@@ -23,7 +23,7 @@ from core.conversation.messages import Inbound
 from core.db.models import Appointment, AuditEntry, Base, Provider, User
 from core.db.session import UnitOfWork
 from tests.factories import at
-from tests.notification_helpers import doubles_fixture, make_desk  # noqa: F401  (fixtures)
+from tests.notification_helpers import doubles_fixture, make_desk  # noqa: F401  (doubles_fixture: a fixture)
 from webhooks.app import create_app
 
 LDN = "Europe/London"
@@ -245,14 +245,16 @@ def test_an_unknown_user_is_404_and_a_provider_with_appointments_to_come_is_refu
         assert (provider.name, provider.email, provider.active) == (f"Erased provider #{desk.salon.sam}", None, False)
 
 
-def test_slotline_export_and_erase(api, desk, engine, redis_client):
+def test_slotline_export_and_erase(api, desk, engine, redis_client, redis_url):
     client = zelda(api, desk)
     say(desk, "telegram", TELEGRAM, "hi")
-    env = {"PATH": "/usr/bin:/bin", "SLOTLINE_DATA_DIR": str(Path(desk.container.settings.data_dir)),
-           "SLOTLINE_DATABASE_URL": engine.url.render_as_string(hide_password=False),
-           "SLOTLINE_REDIS_URL": redis_client.connection_pool.connection_kwargs and _url(redis_client)}
-    run = lambda *args: subprocess.run([sys.executable, "-m", "slotline.cli", *args], env=env, capture_output=True,  # noqa: E731
-                                       text=True, timeout=120, cwd=Path(__file__).parents[1])
+    env = {"PATH": "/usr/bin:/bin", "SLOTLINE_DATA_DIR": str(desk.container.settings.data_dir),
+           "SLOTLINE_DATABASE_URL": engine.url.render_as_string(hide_password=False), "SLOTLINE_REDIS_URL": redis_url}
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "slotline.cli", *args], env=env, capture_output=True, text=True,
+                              timeout=120, cwd=Path(__file__).parents[1])
+
     exported = run("export", str(client))
     assert exported.returncode == 0, exported.stderr
     data = json.loads(exported.stdout)
@@ -270,7 +272,3 @@ def test_slotline_export_and_erase(api, desk, engine, redis_client):
     assert unknown.returncode == 1 and "user 999999 not found" in unknown.stderr
     assert run("export", "999999").returncode == 1
 
-
-def _url(redis_client) -> str:
-    kwargs = redis_client.connection_pool.connection_kwargs
-    return f"redis://{kwargs['host']}:{kwargs['port']}/{kwargs.get('db', 0)}"

@@ -29,6 +29,9 @@ from core.booking import errors
 from core.booking.offers import Offers
 from core.booking.privacy_redis import Identity, RedisTraces
 from core.booking.privacy_rows import appointment_out, audit_out, instant, notification_out, series_out, waitlist_out
+from core.booking.privacy_scrub import (
+    anonymise, expire_passed, scrub_audit, scrub_notifications, scrub_profile, scrub_provider,
+)
 from core.booking.service import BookingService
 from core.db.models import (
     ACTIVE_STATUSES, Appointment, AppointmentSeries, AuditEntry, CalendarFeed, ChannelIdentity, Notification,
@@ -37,8 +40,6 @@ from core.db.models import (
 from core.db.session import UnitOfWork
 
 ACTOR = "privacy"
-PENDING_NOTICES = ("scheduled", "queued", "retrying")
-ERASED = "[erased]"
 
 
 class ErasureRefused(errors.BookingError):
@@ -168,19 +169,19 @@ class Privacy:
             needles = found.needles()
             erasure = Erasure(user_id, erased_name(user))
             removed = erasure.removed
-            removed["profileFields"] = _scrub_profile(user, erasure.name)
+            removed["profileFields"] = scrub_profile(user, erasure.name)
             removed["identities"] = len(found.identities)
             for identity in found.identities:
                 s.delete(identity)
-            removed["providerProfiles"] = sum(_scrub_provider(p) for p in found.providers)
-            removed["appointmentsAnonymised"] = sum(_anonymise(a) for a in found.appointments)
-            removed["waitlistEntriesExpired"] = _expire_passed(s, user_id, self.clock())
+            removed["providerProfiles"] = sum(scrub_provider(p) for p in found.providers)
+            removed["appointmentsAnonymised"] = sum(anonymise(a) for a in found.appointments)
+            removed["waitlistEntriesExpired"] = expire_passed(s, user_id, self.clock())
             removed["calendarFeeds"] = s.execute(delete(CalendarFeed).where(
                 CalendarFeed.id.in_([f.id for f in _feeds(s, user_id, found.providers)]))).rowcount or 0
-            removed["notificationsCancelled"], removed["notificationTextsScrubbed"] = _scrub_notifications(
+            removed["notificationsCancelled"], removed["notificationTextsScrubbed"] = scrub_notifications(
                 s, user_id, found.appointment_ids, needles, self.clock())
             removed["auditTextsScrubbed"] = sum(
-                _scrub_audit(a, needles) for a in _audit(s, user_id, found.appointment_ids))
+                scrub_audit(a, needles) for a in _audit(s, user_id, found.appointment_ids))
             uow.commit()
         removed["redisKeys"] = self.traces.forget(found.redis_identities) if self.traces is not None else 0
         return erasure
@@ -201,8 +202,8 @@ class _Found:
     @classmethod
     def of(cls, s: Session, user: User) -> _Found:
         providers = list(s.scalars(select(Provider).where(Provider.user_id == user.id).order_by(Provider.id)))
-        provided = list(s.scalars(select(Appointment).where(
-            Appointment.provider_id.in_([p.id for p in providers])).order_by(Appointment.start_at))) if providers else []
+        provided = list(s.scalars(select(Appointment).where(Appointment.provider_id.in_([p.id for p in providers]))
+                                  .order_by(Appointment.start_at, Appointment.id))) if providers else []
         return cls(
             user=user,
             identities=list(s.scalars(select(ChannelIdentity).where(ChannelIdentity.user_id == user.id)
@@ -265,78 +266,3 @@ def _audit(s: Session, user_id: int, appointment_ids: list[int]) -> list[AuditEn
     if appointment_ids:
         about = about | ((AuditEntry.entity == "appointment") & AuditEntry.entity_id.in_(appointment_ids))
     return list(s.scalars(select(AuditEntry).where(about).order_by(AuditEntry.id)))
-
-
-def _scrub_profile(user: User, name: str) -> int:
-    before = [user.name, user.email, user.phone, user.timezone, user.preferred_channel, user.last_channel]
-    user.name, user.email, user.phone, user.timezone = name, None, None, None
-    user.preferred_channel = user.last_channel = None
-    after = [user.name, user.email, user.phone, user.timezone, user.preferred_channel, user.last_channel]
-    return sum(1 for b, a in zip(before, after) if b != a)
-
-
-def _scrub_provider(provider: Provider) -> int:
-    """A provider linked to the person: renamed, without contacts, taking no bookings (figures stay by id)."""
-    before = (provider.name, provider.email, provider.slack_user_id, provider.active)
-    provider.name, provider.email, provider.slack_user_id = f"Erased provider #{provider.id}", None, None
-    provider.active = False
-    return int(before != (provider.name, provider.email, provider.slack_user_id, provider.active))
-
-
-def _anonymise(appt: Appointment) -> int:
-    changed = int(appt.notes is not None or appt.cancellation_reason is not None)
-    appt.notes = appt.cancellation_reason = None
-    return changed
-
-
-def _expire_passed(s: Session, user_id: int, now: datetime) -> int:
-    """Entries still waiting whose window has passed count as the expired demand they are (for the reports)."""
-    return s.execute(update(WaitlistEntry).where(
-        WaitlistEntry.client_id == user_id, WaitlistEntry.status == "waiting", WaitlistEntry.window_end <= now)
-        .values(status="expired")).rowcount or 0
-
-
-def _scrub_notifications(s: Session, user_id: int, appointment_ids: list[int], needles: list[str],
-                         now: datetime) -> tuple[int, int]:
-    about = Notification.user_id == user_id
-    if appointment_ids:
-        about = about | Notification.appointment_id.in_(appointment_ids)
-    cancelled = scrubbed = 0
-    for row in s.scalars(select(Notification).where(about)):
-        if row.user_id == user_id and row.status in PENDING_NOTICES:
-            row.status, cancelled = "cancelled", cancelled + 1
-            row.log = [*(row.log or []), {"at": now.isoformat(), "status": "cancelled", "outcome": "recipient erased"}]
-        payload, log, error = (_redact(v, needles) for v in (_without_reason(row.payload), row.log, row.error))
-        if (payload, log, error) != (row.payload, row.log, row.error):
-            row.payload, row.log, row.error, scrubbed = payload, log, error, scrubbed + 1
-        if row.user_id == user_id and row.external_id is not None:
-            row.external_id = None  # a platform's message id may name the chat it went to
-    return cancelled, scrubbed
-
-
-def _scrub_audit(entry: AuditEntry, needles: list[str]) -> int:
-    details = _redact(_without_reason(entry.details), needles)
-    if details == entry.details:
-        return 0
-    entry.details = details
-    return 1
-
-
-def _without_reason(value):
-    """A cancellation or decline reason is the client's own words: it goes whole."""
-    if isinstance(value, dict) and value.get("reason"):
-        return {**value, "reason": None}
-    return value
-
-
-def _redact(value, needles: list[str]):
-    """`value` (JSON-like) with every needle in its strings replaced by `[erased]`."""
-    if isinstance(value, str):
-        for needle in needles:
-            value = value.replace(needle, ERASED)
-        return value
-    if isinstance(value, dict):
-        return {k: _redact(v, needles) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_redact(v, needles) for v in value]
-    return value
