@@ -74,6 +74,7 @@ def a_history(api, desk) -> dict:
     assert "Booked!" in say(desk, "web", WEB, "yes")
     desk.work()  # its confirmation goes to the channel she last talked on: into the web session's inbox
     say(desk, "slack", SLACK, "hi")
+    say(desk, "sms", PHONE, "hi")  # an SMS conversation is kept under her number
     assert "Shall I book it?" in say(desk, "telegram", TELEGRAM, "a haircut with Alex on Wednesday at 10")
     assert "Booked!" in say(desk, "telegram", TELEGRAM, "yes")
     say(desk, "telegram", TELEGRAM, "add my appointments to my calendar")
@@ -199,8 +200,8 @@ def test_the_export_holds_the_appointments_identities_and_what_redis_keeps(api, 
     assert "secretHash" not in json.dumps(export) and "nonce" not in json.dumps(export["calendarFeeds"])
     assert [d["id"] for d in export["bookedFor"]] == [ids["son"]]
     assert {"book", "cancel"} <= {a["action"] for a in export["audit"]}
-    assert {(c["channel"], c["externalId"]) for c in export["conversations"]} >= {("telegram", TELEGRAM),
-                                                                                  ("web", WEB)}
+    assert {(c["channel"], c["externalId"]) for c in export["conversations"]} >= {
+        ("telegram", TELEGRAM), ("web", WEB), ("slack", SLACK), ("sms", PHONE)}
     [inbox] = export["webChatInbox"]
     assert inbox["session"] == WEB and any("Booked" in m["text"] for m in inbox["messages"])
 

@@ -166,9 +166,11 @@ class Privacy:
             s = uow.session
             user = _user(s, user_id)
             found = _Found.of(s, user)
-            needles = found.needles()
+            needles, traced = found.needles(), found.redis_identities  # before the profile loses them
             erasure = Erasure(user_id, erased_name(user))
             removed = erasure.removed
+            # Redis first: if it is away, nothing is committed and erasing again finds everything still.
+            removed["redisKeys"] = self.traces.forget(traced) if self.traces is not None else 0
             removed["profileFields"] = scrub_profile(user, erasure.name)
             removed["identities"] = len(found.identities)
             for identity in found.identities:
@@ -183,7 +185,6 @@ class Privacy:
             removed["auditTextsScrubbed"] = sum(
                 scrub_audit(a, needles) for a in _audit(s, user_id, found.appointment_ids))
             uow.commit()
-        removed["redisKeys"] = self.traces.forget(found.redis_identities) if self.traces is not None else 0
         return erasure
 
 
