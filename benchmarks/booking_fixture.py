@@ -126,7 +126,7 @@ def truncate_bookings(engine: Engine) -> None:
     names = [t.name for t in Base.metadata.sorted_tables
              if t.name in ("appointments", "appointment_resources", "notifications", "audit_log")]
     with engine.begin() as c:
-        c.execute(text(f"TRUNCATE {', '.join(names)} RESTART IDENTITY"))
+        c.execute(text(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE"))  # and what refers to them
         c.execute(text("ANALYZE appointments"))
 
 
