@@ -19,7 +19,8 @@ from webhooks.webchat_page import router as webchat_page_router
 
 DESCRIPTION = """Slotline's REST API: set up services, providers and their hours, read availability,
 and book, move and cancel appointments. Every `/api/v1` route needs
-`Authorization: Bearer $SLOTLINE_ADMIN_TOKEN`. Times are aware ISO 8601."""
+`Authorization: Bearer $SLOTLINE_ADMIN_TOKEN`, or a user's API token (`POST /api/v1/tokens`), which may do
+what the user's role allows: a provider their own provider's, a client their own. Times are aware ISO 8601."""
 
 
 def create_app(container: Container) -> FastAPI:
