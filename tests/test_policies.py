@@ -48,13 +48,25 @@ def test_the_per_client_cap_is_explained_kindly_with_the_way_to_my_appointments(
     chat = Chat(web)
     book_in_chat(chat, 10)
     assert "Booked!" in chat.text
-    book_in_chat(chat, 11)
+    chat.say("a beard trim with Sam tomorrow at 11")  # told at once, before picking a time
     assert chat.text.startswith("Sorry, I can't book that: you already have 1 upcoming booking, and 1 at a time "
                                 "is the most we can hold for one client. You can see, move or cancel them under "
                                 "My appointments")
     assert "My appointments" in chat.choices
     chat.pick("My appointments")
     assert "Beard trim" in chat.text  # the one they have, to move or cancel
+    assert len(appointments(session_factory)) == 1
+
+
+def test_a_cap_reached_while_a_time_is_on_offer_is_explained_at_yes(web, session_factory):
+    set_business(session_factory, max_future_bookings=2)
+    chat = Chat(web)
+    book_in_chat(chat, 10)
+    chat.say("a beard trim with Sam tomorrow at 11")
+    assert "Shall I book it?" in chat.text
+    set_business(session_factory, max_future_bookings=1)  # the business tightens the cap meanwhile
+    chat.pick("Yes")
+    assert chat.text.startswith("Sorry, I can't book that: you already have 1 upcoming booking")
     assert len(appointments(session_factory)) == 1
 
 
@@ -67,7 +79,7 @@ def test_after_the_no_show_limit_the_chat_books_only_through_the_business(web, s
         uow.session.execute(update(Appointment).values(status="no_show"))
         uow.commit()
     set_business(session_factory, no_show_limit=2, contact="020 7946 0958")
-    book_in_chat(chat, 14)
+    chat.say("I'd like to book a beard trim")  # told at once, not after choosing a day and a time
     assert chat.text.startswith("Sorry, I can't book that: as 2 earlier appointments were missed, new bookings "
                                 "are made through Test salon itself. Please get in touch with them at "
                                 "020 7946 0958, and they'll gladly book you in.")

@@ -13,10 +13,11 @@ from __future__ import annotations
 import logging
 import secrets
 from contextlib import ExitStack
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Callable, Iterable
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -27,7 +28,7 @@ from core.booking.coordination import Coordination, Hold
 from core.booking.appointments import insert_appointment, write_audit
 from core.booking.schedules import BookingTerms, get_business, read_terms
 from core.booking.slots import FreeSlot, SlotFinder, require_terms
-from core.db.models import Appointment, AppointmentResource, AuditEntry
+from core.db.models import ACTIVE_STATUSES, Appointment, AppointmentResource, AuditEntry
 from core.clock import utcnow
 from core.db.session import UnitOfWork
 
@@ -108,7 +109,7 @@ class BookingService:
                 return _replay(s, seen, cmd), True
             require_terms(terms, cmd.provider_id, cmd.service_id, client_id=cmd.client_id)
             _within_cap(terms)
-            _no_show_rule(s, terms, cmd)
+            _no_show_rule(s, terms, cmd.actor)
             start = cmd.start.astimezone(timezone.utc)
             self.slots.check(s, terms, start, cmd.holder_key, holds=lock.holds_against(cmd.holder_key), inserting=True)
             try:
@@ -228,12 +229,29 @@ class BookingService:
         return self.coordination.place_hold(terms.provider_id, block.start, block.end, str(cmd.holder),
                                             timedelta(minutes=terms.hold_minutes), self.clock(), origin=cmd.origin)
 
+    def may_book(self, client_id: int) -> None:
+        """Refuse now, as `book` would, a client the business's rules keep from booking (the cap on upcoming
+        bookings, the no-show rule), so the chat can say so before a time is even picked."""
+        with UnitOfWork(self.session_factory) as uow:
+            s = uow.session
+            business = get_business(s)
+            standing = _Standing(business.max_future_bookings, business.no_show_limit)
+            if standing.max_future_bookings is not None:
+                standing.client_upcoming = s.scalar(select(func.count()).where(
+                    Appointment.client_id == client_id, Appointment.start_at > self.clock(),
+                    Appointment.status.in_(ACTIVE_STATUSES))) or 0
+            if standing.no_show_limit is not None:
+                standing.client_no_shows = s.scalar(select(func.count()).where(
+                    Appointment.client_id == client_id, Appointment.status == "no_show")) or 0
+            _within_cap(standing)
+            _no_show_rule(s, standing, CLIENT)
+
     def release_hold(self, holder: str) -> None:
         """Let go of what `holder` holds (they picked another time, said no, or started over)."""
         self.coordination.release_hold(holder)
 
 
-def _within_cap(terms: BookingTerms) -> None:
+def _within_cap(terms: BookingTerms | _Standing) -> None:
     cap, upcoming = terms.max_future_bookings, terms.client_upcoming
     if cap is not None and upcoming >= cap:
         raise errors.BookingLimitReached(
@@ -242,11 +260,21 @@ def _within_cap(terms: BookingTerms) -> None:
             f"and book another once one has passed", limit=cap, upcoming=upcoming)
 
 
-def _no_show_rule(s: Session, terms: BookingTerms, cmd: Book) -> None:
+@dataclass
+class _Standing:
+    """A client's record against the business's rules, as `BookingTerms` carries it for one booking."""
+
+    max_future_bookings: int | None
+    no_show_limit: int | None
+    client_upcoming: int = 0
+    client_no_shows: int = 0
+
+
+def _no_show_rule(s: Session, terms: BookingTerms | _Standing, actor: str) -> None:
     """After the business's number of no-shows, a client books only through the business: the rule holds for
     bookings a client makes themselves (on a channel), not for the business's own (REST, staff)."""
     limit = terms.no_show_limit
-    if limit is None or cmd.actor != CLIENT or terms.client_no_shows < limit:
+    if limit is None or actor != CLIENT or terms.client_no_shows < limit:
         return
     business = get_business(s)
     reach = f"get in touch with them at {business.contact}" if business.contact else "get in touch with them"

@@ -92,6 +92,11 @@ def when_choice(turn: Turn, value: str) -> None:
 def advance(turn: Turn) -> State:
     """Ask for the first missing fact, or show free times when nothing is missing."""
     convo, cat = turn.convo, turn.catalogue
+    if convo.intent == "book" and turn.client.id is not None:
+        try:  # a client the business's rules keep from booking hears it now, not after picking a time
+            turn.bookings.may_book(turn.client.id)
+        except errors.BookingLimitReached as exc:
+            return _refused(turn, exc)
     if convo.service_id is None and convo.provider_id is not None:
         offered = [sid for sid, pids in cat.offers.items() if convo.provider_id in pids]
         convo.service_id = offered[0] if len(offered) == 1 else None
@@ -168,15 +173,19 @@ def confirm(turn: Turn) -> State:
     except errors.SlotTaken:
         return show_times(turn, intro="Sorry, someone else booked that time a moment ago. Here is what's free now:")
     except errors.BookingLimitReached as exc:
-        convo.reset()
-        turn.say(f"Sorry, I can't book that: {exc}.", [("My appointments", choices.intent("list"))])
-        return IDLE
+        return _refused(turn, exc)
     except errors.BookingError as exc:
         return show_times(turn, intro=f"Sorry, I couldn't do that: {exc}. Here is what's free now:")
     convo.reset()
     convo.booked = made[0][0].id
     turn.say(_done(turn, made, missed, moving),
              [("My appointments", choices.intent("list")), ("Book another", choices.intent("book"))])
+    return IDLE
+
+
+def _refused(turn: Turn, exc: errors.BookingLimitReached) -> State:
+    turn.convo.reset()
+    turn.say(f"Sorry, I can't book that: {exc}.", [("My appointments", choices.intent("list"))])
     return IDLE
 
 

@@ -43,6 +43,9 @@ class CoreBookings:
     def release_hold(self, holder: str) -> None:
         self._booking.release_hold(holder)
 
+    def may_book(self, client_id: int) -> None:
+        self._booking.may_book(client_id)
+
     def book(self, *, service_id: int, provider_id: int, client_id: int, start: datetime, key: str,
              channel: str, holder: str) -> Appointment:
         appointment, _made = self._booking.book(Book(service_id, provider_id, client_id, start, idempotency_key=key,

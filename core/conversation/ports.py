@@ -42,6 +42,10 @@ class Bookings(Protocol):
     def release_hold(self, holder: str) -> None:
         """Let others have whatever time `holder` was keeping."""
 
+    def may_book(self, client_id: int) -> None:
+        """Raise `BookingLimitReached` (or its `NoShowLimitReached`) if the business's rules keep this
+        client from booking now, before any time is picked."""
+
     def book(self, *, service_id: int, provider_id: int, client_id: int, start: datetime, key: str,
              channel: str, holder: str) -> Appointment:
         """Book the time `holder` held for the client; the same `key` twice books once."""
