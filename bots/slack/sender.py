@@ -16,10 +16,12 @@ from datetime import date
 
 from bots.slack.agenda_views import agenda_message, request_message
 from bots.slack.messages import CHANNEL, render
+from bots.slack.weekly_views import weekly_message
 from config.settings import Settings
 from core.booking.provider_day import ProviderDay
 from core.conversation.messages import Reply
 from core.notifications.sender import Attachment, Sender, SendFailed
+from core.notifications.weekly import WeeklySummary
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +94,13 @@ class SlackAgendaPoster:
         if provider is None or provider.id != provider_id:
             raise SendFailed(f"Slack user {recipient} is not provider {provider_id} any more", permanent=True)
         return self.sender.send_blocks(recipient, agenda_message(self.workday.agenda(provider, day)))
+
+    def post_weekly(self, provider_id: int, recipient: str, summary: WeeklySummary) -> str | None:
+        """The provider's week just ended (`core.notifications.ports.WeeklyPoster`)."""
+        provider = self.workday.by_slack_user(recipient)
+        if provider is None or provider.id != provider_id:
+            raise SendFailed(f"Slack user {recipient} is not provider {provider_id} any more", permanent=True)
+        return self.sender.send_blocks(recipient, weekly_message(summary))
 
     def post_request(self, provider_id: int, recipient: str, appointment_id: int) -> str | None:
         """A request awaiting approval (`core.notifications.ports.RequestPoster`), with Approve and Decline."""

@@ -109,10 +109,12 @@ class Reports:
             zone = get_business(uow.session).timezone
         return period(first, last, today=self._clock().astimezone(ZoneInfo(zone)).date())
 
-    def summary(self, first: date | None = None, last: date | None = None) -> Summary:
+    def summary(self, first: date | None = None, last: date | None = None, *, zone: str | None = None,
+                provider_id: int | None = None) -> Summary:
+        """`zone`: whose dates [first, last] are (the business's by default); `provider_id`: that one only."""
         first, last = self.period(first, last)
         with UnitOfWork(self._session_factory) as uow:
-            return summary(uow.session, first, last, now=self._clock())
+            return summary(uow.session, first, last, now=self._clock(), zone=zone, provider_id=provider_id)
 
     def heatmap(self, first: date | None = None, last: date | None = None) -> Heatmap:
         first, last = self.period(first, last)
@@ -131,10 +133,14 @@ def period(first: date | None, last: date | None, *, today: date) -> tuple[date,
     return first, last
 
 
-def summary(s: Session, first: date, last: date, *, now: datetime) -> Summary:
+def summary(s: Session, first: date, last: date, *, now: datetime, zone: str | None = None,
+            provider_id: int | None = None) -> Summary:
     business = get_business(s)
-    start, end = _bounds(first, last, business.timezone)
-    groups = s.execute(_grouped(start, end, now, s.get_bind().dialect.name)).all()
+    zone = zone or business.timezone
+    start, end = _bounds(first, last, zone)
+    only = [provider_id] if provider_id is not None else None  # one provider's figures (the weekly summary)
+    grouped = _grouped(start, end, now, s.get_bind().dialect.name)
+    groups = s.execute(grouped.where(Appointment.provider_id.in_(only)) if only else grouped).all()
     by_provider: dict[int, Figures] = defaultdict(Figures)
     by_service: dict[int, Figures] = defaultdict(Figures)
     total = Figures()
@@ -145,9 +151,10 @@ def summary(s: Session, first: date, last: date, *, now: datetime) -> Summary:
         by_provider[row.provider_id].add(figures)
         by_service[row.service_id].add(figures)
         total.add(figures)
-    unmet_any = _unmet_waitlist(s, start, end, now, by_provider, by_service, total)
+    unmet_any = _unmet_waitlist(s, start, end, now, by_provider, by_service, total, only)
     providers = s.execute(select(Provider.id, Provider.name, Provider.timezone)
-                          .where(or_(Provider.active.is_(True), Provider.id.in_(list(by_provider))))
+                          .where(Provider.id.in_(only) if only else
+                                 or_(Provider.active.is_(True), Provider.id.in_(list(by_provider))))
                           .order_by(Provider.id)).all()
     total.open_minutes = 0
     for provider in providers:
@@ -158,7 +165,7 @@ def summary(s: Session, first: date, last: date, *, now: datetime) -> Summary:
     services = s.execute(select(Service.id, Service.name)
                          .where(or_(Service.active.is_(True), Service.id.in_(list(by_service))))
                          .order_by(Service.id)).all()
-    return Summary(first, last, business.timezone, business.currency,
+    return Summary(first, last, zone, business.currency,
                    [Named(p.id, p.name, by_provider[p.id]) for p in providers],
                    [Named(sv.id, sv.name, by_service[sv.id]) for sv in services], total, unmet_any)
 
@@ -214,12 +221,13 @@ def _grouped(start: datetime, end: datetime, now: datetime, dialect: str):
 
 
 def _unmet_waitlist(s: Session, start: datetime, end: datetime, now: datetime, by_provider: dict[int, Figures],
-                    by_service: dict[int, Figures], total: Figures) -> int:
+                    by_service: dict[int, Figures], total: Figures, only: list[int] | None = None) -> int:
     """Adds the unmet entries to each figure; returns those that named no provider."""
-    rows = s.execute(select(WaitlistEntry.provider_id, WaitlistEntry.service_id, func.count())
-                     .where(WaitlistEntry.status.in_(("waiting", "offered", "expired")),
-                            WaitlistEntry.window_end > start, WaitlistEntry.window_end <= min(end, now))
-                     .group_by(WaitlistEntry.provider_id, WaitlistEntry.service_id))
+    query = (select(WaitlistEntry.provider_id, WaitlistEntry.service_id, func.count())
+             .where(WaitlistEntry.status.in_(("waiting", "offered", "expired")),
+                    WaitlistEntry.window_end > start, WaitlistEntry.window_end <= min(end, now))
+             .group_by(WaitlistEntry.provider_id, WaitlistEntry.service_id))
+    rows = s.execute(query.where(WaitlistEntry.provider_id.in_(only)) if only else query)
     anyone = 0
     for provider_id, service_id, count in rows:
         if provider_id is None:

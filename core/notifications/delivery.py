@@ -20,12 +20,13 @@ from core.conversation.store import ConversationStore
 from core.db.models import ACTIVE_STATUSES, Business, Notification, Provider
 from core.db.session import UnitOfWork
 from core.booking.offers import view_of
-from core.notifications import notice, offer_texts, records, texts
+from core.notifications import notice, offer_texts, records, texts, weekly
 from core.notifications.ports import (
     MAX_ATTEMPTS,
     AgendaPoster,
     Jobs,
     RequestPoster,
+    WeeklyPoster,
     notification_job_id,
 )
 from core.notifications.sender import FileSender, NoChannel, NoticeSender, Outbox, Sender, SendFailed
@@ -71,7 +72,7 @@ class Delivery:
         return outcome
 
     def _send(self, row: Notification, now: datetime) -> str:
-        if row.kind == "agenda":
+        if row.kind in ("agenda", weekly.KIND):
             return self._agenda(row, now)
         if row.kind == offer_texts.KIND:
             return self._offer(row, now)
@@ -171,10 +172,20 @@ class Delivery:
             raise Skip(f"nowhere to post the agenda: {exc}") from exc
         if sender.channel != self.agendas.channel:
             raise Skip(f"agendas are posted on {self.agendas.channel}; the provider is reached on {sender.channel}")
-        external_id = self.agendas.post_agenda(provider.id, recipient, date.fromisoformat(payload["day"]))
-        records.record(self.session_factory, row.id, "sent", f"agenda posted on {sender.channel}", now,
+        if row.kind == weekly.KIND:
+            external_id = self._weekly(provider.id, recipient, date.fromisoformat(payload["first"]))
+        else:
+            external_id = self.agendas.post_agenda(provider.id, recipient, date.fromisoformat(payload["day"]))
+        records.record(self.session_factory, row.id, "sent", f"{row.kind} posted on {sender.channel}", now,
                        channel=sender.channel, external_id=external_id)
         return "sent"
+
+    def _weekly(self, provider_id: int, recipient: str, first: date) -> str | None:
+        """The week from Monday `first`, with its figures as they stand now."""
+        if not isinstance(self.agendas, WeeklyPoster):
+            raise Skip(f"no weekly summaries on {self.agendas.channel}")
+        summaries = weekly.WeeklySummaries(self.session_factory, self.jobs, clock=self.clock)
+        return self.agendas.post_weekly(provider_id, recipient, summaries.summary(provider_id, first))
 
     def _defer(self, row: Notification, until: datetime, facts: texts.AppointmentFacts, now: datetime) -> str:
         """Quiet hours (a sender that keeps them: SMS): send when they end, unless a reminder would then

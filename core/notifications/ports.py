@@ -50,6 +50,16 @@ class RequestPoster(Protocol):
         """Post the request with its Approve and Decline buttons; return the platform's message id."""
 
 
+@runtime_checkable
+class WeeklyPoster(Protocol):
+    """An `AgendaPoster` that can also post a provider's weekly summary (`core.notifications.weekly`)."""
+
+    channel: str
+
+    def post_weekly(self, provider_id: int, recipient: str, summary) -> str | None:
+        """Post the `WeeklySummary`; return the platform's message id. Raises `SendFailed`."""
+
+
 def notification_job_id(notification_id: int, round_: int = 0) -> str:
     """The RQ job id that delivers one notification (a later round after a deferral or a requeue)."""
     return f"slotline-n{notification_id}" + (f"-r{round_}" if round_ else "")

@@ -20,6 +20,7 @@ from core.notifications.ports import AgendaPoster, Jobs
 from core.notifications.relay import OutboxRelay
 from core.notifications.sender import Outbox
 from core.notifications.sweep import Sweep, Swept
+from core.notifications.weekly import WeeklySummaries
 from core.notifications.waitlist import WaitingList
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,7 @@ class Notifications:
         self.delivery = Delivery(session_factory, outbox, jobs, clock=clock, conversations=conversations,
                                  agendas=agendas)
         self.agendas = Agendas(session_factory, jobs, clock=clock)
+        self.weekly = WeeklySummaries(session_factory, jobs, clock=clock)
         self.relay = OutboxRelay(session_factory, jobs, clock=clock)
         self.sweeper = Sweep(session_factory, jobs, self.planner, offsets=offsets, clock=clock)
 
@@ -65,7 +67,8 @@ class Notifications:
         return self.waiting_list.expire(offer_id) if self.waiting_list is not None else False
 
     def agenda_tick(self) -> list[int]:
-        return self.agendas.tick()
+        """The daily agendas now due, and on Mondays the weekly summaries."""
+        return self.agendas.tick() + self.weekly.tick()
 
     def relay_outbox(self) -> int:
         """Queue every booking event still waiting in the outbox; returns how many. Stops when the queue refuses."""
