@@ -167,3 +167,15 @@ def test_a_request_about_something_else_is_not_taken_for_a_channel(desk):
     assert "email you" not in said and "Haircut with Sam" in said
     with UnitOfWork(desk.container.session_factory) as uow:
         assert uow.session.get(User, ana).preferred_channel == "telegram"  # as the test desk set it
+
+
+def test_a_web_visitor_joining_the_waiting_list_hears_how_to_be_told_with_the_page_closed(desk, smtp):
+    joined = say(desk, "web-visitor-1", "put me on the waiting list for a haircut with Sam on Monday", channel="web")
+    assert "You're on the waiting list for a Haircut with Sam on Mon 29 Mar" in joined
+    assert ("I'll message you in this chat; to hear even when it's closed, say \"email me at\" and your address "
+            "or \"text me at\" and your number.") in joined
+    assert "I'll email you at ana@example.com" in say(desk, "web-visitor-1", "email me at ana@example.com", channel="web")
+    again = say(desk, "web-visitor-1", "put me on the waiting list for a beard trim with Sam on Tuesday", channel="web")
+    assert "You're on the waiting list for a Beard trim" in again and "closed" not in again  # reachable now
+    on_telegram = say(desk, "5550002", "put me on the waiting list for a haircut with Sam on Monday")
+    assert "You're on the waiting list" in on_telegram and "closed" not in on_telegram  # Telegram reaches them

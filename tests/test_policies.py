@@ -100,6 +100,9 @@ def test_a_service_that_needs_approval_is_a_request_in_the_chat(web, session_fac
     assert "I'll message you as soon as they answer" in chat.text
     [row] = appointments(session_factory)
     assert row.status == "pending" and row.request_expires_at is not None
+    chat.say("my appointments")
+    assert f"Beard trim with Sam, tomorrow (Tue 1 Dec) at 10:00 (code {row.confirmation_code}, awaiting approval)" \
+        in chat.text
 
 
 def test_the_agenda_line_shows_the_clients_no_shows_and_late_cancellations(container, salon, session_factory):

@@ -102,6 +102,20 @@ def _ask(turn: Turn, channel: str, *, staying: State) -> State:
     return staying
 
 
+def beyond_this_chat(turn: Turn, user_id: int) -> str:
+    """For a web chat visitor we can reach only in the chat, how to be told even with the page closed
+    ("" when they can be reached otherwise, or the business has no email or SMS to offer)."""
+    if turn.inbound.channel != "web":
+        return ""
+    offered = [c for c in (contacts.EMAIL, contacts.SMS) if turn.desk.channels is None or c in turn.desk.channels]
+    card = _card(turn, user_id)
+    if not offered or (card is not None and any(card.at(c) for c in offered)):
+        return ""
+    ways = " or ".join(f"\"{_verb(c)} me at\" and your {'address' if c == contacts.EMAIL else 'number'}"
+                       for c in offered)
+    return f" I'll message you in this chat; to hear even when it's closed, say {ways}."
+
+
 def _store(turn: Turn, user_id: int, channel: str, address: str) -> str | None:
     """Put the address they gave on file; None (and a word to them) when it can't be used."""
     key = "email" if channel == contacts.EMAIL else "phone"

@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from core.booking import errors
-from core.conversation import booking_flow, choices, closed, followups, hours, render
+from core.conversation import booking_flow, choices, closed, contact_flow, followups, hours, render
 from core.conversation.state import ASK_WHEN, CONFIRM_CANCEL, IDLE, PICK_APPOINTMENT, PICK_WAITING, State
 from core.conversation.turn import Turn
 from core.db.models import Appointment, WaitlistEntry
@@ -36,7 +36,8 @@ def list_appointments(turn: Turn) -> State:
         turn.say("You have no upcoming appointments. Would you like to book one?",
                  [("Book an appointment", choices.intent("book"))])
         return IDLE
-    lines = [f"• {describe(turn, a)} (code {a.confirmation_code})" for a in upcoming]
+    lines = [f"• {describe(turn, a)} (code {a.confirmation_code}"
+             f"{', awaiting approval' if a.status == 'pending' else ''})" for a in upcoming]
     lines += [f"• Waiting list: {waiting_for(turn, w.service_id, w.provider_id, w.window_start, w.window_end)}"
               for w in waiting]
     head = f"Your upcoming appointments ({render.zone_label(turn.zone)}):" if upcoming else "You have no appointments yet."
@@ -150,7 +151,8 @@ def join_waitlist(turn: Turn) -> State:
         return ASK_WHEN
     service_id, provider_id = convo.service_id, convo.provider_id
     try:
-        turn.bookings.join_waitlist(client_id=turn.enrolled().id, service_id=service_id, provider_id=provider_id,
+        client_id = turn.enrolled().id
+        turn.bookings.join_waitlist(client_id=client_id, service_id=service_id, provider_id=provider_id,
                                     start=window[0], end=window[1], channel=turn.inbound.channel)
     except errors.BookingError as exc:
         convo.reset()
@@ -158,7 +160,7 @@ def join_waitlist(turn: Turn) -> State:
         return IDLE
     convo.reset()
     turn.say(f"You're on the waiting list for a {waiting_for(turn, service_id, provider_id, *window)}. "
-             f"I'll message you if a time opens up.",
+             f"I'll message you if a time opens up.{contact_flow.beyond_this_chat(turn, client_id)}",
              [("My appointments", choices.intent("list")), ("Book an appointment", choices.intent("book"))])
     return IDLE
 
