@@ -5,6 +5,7 @@ from fastapi import FastAPI
 
 from slotline.bootstrap import Container
 from webhooks import bodylimit, clientip, errors, metrics, ratelimit
+from webhooks.admin import router as admin_router
 from webhooks.api import api_router
 from webhooks.calendar import router as calendar_router
 from webhooks.chat import router as chat_router
@@ -45,4 +46,5 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(unsubscribe_router)
     app.include_router(slack_router)
     app.include_router(calendar_router)
+    app.include_router(admin_router)
     return app
