@@ -15,13 +15,17 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import time
 from datetime import UTC, datetime
 
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue, SimpleWorker
-from rq.exceptions import StopRequested
+from rq.exceptions import NoSuchJobError, StopRequested
+from rq.executions import Execution
+from rq.job import Job
+from rq.registry import StartedJobRegistry
 from rq.scheduler import RQScheduler
 
 from config.settings import Settings, get_settings
@@ -29,7 +33,7 @@ from core.booking import clients
 from core.booking.approval import Approvals
 from core.notifications.agenda import next_tick
 from slotline.bootstrap import Container, build, connect_redis
-from slotline.jobs import AGENDA_TICK, QUEUE, QUEUES, RqJobs  # noqa: F401  (QUEUE: the queue this works)
+from slotline.jobs import AGENDA_TICK, FUNCTIONS, QUEUE, QUEUES, RqJobs  # noqa: F401  (QUEUE: the queue this works)
 log = logging.getLogger(__name__)
 
 
@@ -110,6 +114,7 @@ class Tending:
 
     - restart the scheduler process if it died (it dies with Redis; RQ itself would wait for its
       ten-minute maintenance to start it again);
+    - send again the deliveries a dead worker had claimed (`recover_abandoned`);
     - relay the booking events waiting in the outbox;
     - sweep at start, every `SWEEP_SECONDS`, and as soon as Redis has come back empty.
     """
@@ -119,7 +124,7 @@ class Tending:
         self.relay_due = self.sweep_due = 0.0
 
     def __call__(self) -> None:
-        for step in (self.revive_scheduler, self.relay, self.sweep):
+        for step in (self.revive_scheduler, self.recover_abandoned, self.relay, self.sweep):
             try:
                 step()
             except StopRequested:
@@ -153,6 +158,29 @@ class Tending:
                 log.warning("worker: dropped the lock of scheduler %s, silent for %d s", owner.decode(),
                             STALE_LOCK_SECONDS)
 
+    def recover_abandoned(self) -> None:
+        """A worker killed mid-delivery leaves its job in RQ's started registry and the notification
+        claimed ("sending"), which no later run of the job may take. RQ itself would only call the job
+        abandoned once its heartbeat lapses (the job timeout and a minute), and then retry it into
+        that claim. So a delivery whose worker is dead (gone from Redis, or a process of this host
+        that no longer exists) has its claim given back and is queued again now; other jobs are
+        left to RQ's own cleanup."""
+        connection = self.worker.connection
+        for queue in self.worker.queues:
+            registry = StartedJobRegistry(queue=queue)
+            for job_id, execution_id in registry.get_job_and_execution_ids(cleanup=False):
+                try:
+                    execution = Execution.fetch(execution_id, job_id, connection)
+                    job = Job.fetch(job_id, connection=connection)
+                except (ValueError, NoSuchJobError):
+                    continue  # finished meanwhile, or gone: RQ's cleanup has what is left
+                if job.func_name != FUNCTIONS["deliver"] or not _worker_is_dead(connection, execution.worker_name):
+                    continue
+                if container().notifications.release_abandoned(*job.args):
+                    log.warning("worker: notification %s was claimed by worker %s, which died before recording "
+                                "an outcome: sending it again", job.args[0], execution.worker_name)
+                registry.remove_execution(execution)
+
     def relay(self) -> None:
         if time.monotonic() >= self.relay_due:
             self.relay_due = time.monotonic() + RELAY_SECONDS
@@ -173,6 +201,25 @@ class Tending:
         schedule_agenda_tick(notifications.jobs, next_tick(datetime.now(UTC)))  # its chain may be lost too
         connection.set(SWEPT_KEY, 1)
         self.sweep_due = time.monotonic() + SWEEP_SECONDS
+
+
+def _worker_is_dead(connection: Redis, name: str) -> bool:
+    """Gone from Redis (its key lapsed), or a process of this host that no longer exists."""
+    if not name:
+        return False  # an execution that does not say whose it is: RQ's cleanup decides
+    key = f"{SimpleWorker.redis_worker_namespace_prefix}{name}"
+    hostname, pid = connection.hmget(key, "hostname", "pid")
+    if not connection.exists(key):
+        return True
+    if hostname is None or pid is None or hostname.decode() != socket.gethostname():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, as another user
+        return False
+    return False
 
 
 class SlotlineWorker(SimpleWorker):

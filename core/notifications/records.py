@@ -1,8 +1,12 @@
 """The notifications table: one row per message (unique by its key), claimed before it is sent.
 
 A worker claims a row with one conditional UPDATE (queued/scheduled/retrying -> sending); only
-the worker whose UPDATE changed the row sends. A worker killed after claiming leaves the row
-"sending": it is never sent twice, and it shows among the failed for someone to look at.
+the worker whose UPDATE changed the row sends, and a job run again finds nothing to take. A
+worker killed after claiming leaves the row "sending"; once that worker is known dead (the
+worker's `Tending` asks RQ) the claim is `release`d and the row is sent again: a reminder is
+not lost to a crash. Only a kill in the instant between the platform taking the message and
+the "sent" being recorded can send it twice. A claim nobody releases (the job itself lost)
+shows among the failed after a while, for someone to look at.
 """
 from __future__ import annotations
 
@@ -45,6 +49,21 @@ def claim(session_factory: sessionmaker[Session], notification_id: int, now: dat
         if taken.rowcount != 1:
             return None
         row = uow.session.get(Notification, notification_id)
+        uow.commit()
+        return row
+
+
+def release(session_factory: sessionmaker[Session], notification_id: int, now: datetime,
+            why: str) -> Notification | None:
+    """Give back a claim whose worker died before recording an outcome ("sending" -> "retrying"), so it
+    can be claimed and sent again; None when the row holds no claim (it was sent, or is gone)."""
+    with UnitOfWork(session_factory, write=True) as uow:
+        row = uow.session.get(Notification, notification_id, with_for_update=True)
+        if row is None or row.status != "sending":
+            return None
+        row.status, row.updated_at = "retrying", now
+        row.log = [*(row.log or []), {"at": now.isoformat(), "attempt": row.attempts, "status": "retrying",
+                                      "outcome": why[:500]}]
         uow.commit()
         return row
 

@@ -12,11 +12,11 @@ from core.booking.service import BookingService
 from core.conversation.store import ConversationStore
 from core.db.models import Notification
 from core.db.session import UnitOfWork
-from core.notifications import admin
+from core.notifications import admin, records
 from core.notifications.agenda import Agendas
 from core.notifications.delivery import Delivery
 from core.notifications.planner import Planner
-from core.notifications.ports import AgendaPoster, Jobs
+from core.notifications.ports import AgendaPoster, Jobs, deliver_now
 from core.notifications.relay import OutboxRelay
 from core.notifications.sender import Outbox
 from core.notifications.sweep import Sweep, Swept
@@ -61,6 +61,16 @@ class Notifications:
 
     def deliver(self, notification_id: int) -> str:
         return self.delivery.deliver(notification_id)
+
+    def release_abandoned(self, notification_id: int) -> bool:
+        """A delivery whose worker died mid-send (known dead by the job queue): its claim is given back and
+        it is queued again at once; False when it was not left mid-send (sent, or never claimed)."""
+        row = records.release(self.session_factory, notification_id, self.clock(),
+                              "interrupted: its worker stopped before recording an outcome; sending again")
+        if row is None:
+            return False
+        deliver_now(self.jobs, [row.id], (row.payload or {}).get("round", 0))
+        return True
 
     def expire_offer(self, offer_id: int) -> bool:
         """A waiting-list offer's time is up: close it, and pass its time on."""
