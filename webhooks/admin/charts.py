@@ -65,13 +65,13 @@ class Bars:
     thickness: int
 
 
-def bars(rows: list[tuple[str, int]], *, width: int = 480, left: int = 120, step: int = 30) -> Bars:
+def bars(rows: list[tuple[str, int]], *, width: int = 360, left: int = 90, step: int = 28) -> Bars:
     """One horizontal bar a row (a provider's bookings), scaled to the largest."""
     room = width - left - 40  # the value's text goes after the bar
     peak = max((value for _, value in rows), default=0) or 1
     drawn = []
     for i, (label, value) in enumerate(rows):
         length = round(room * value / peak)
-        drawn.append(Bar(label if len(label) <= 16 else label[:15] + "…", value, 6 + i * step, length,
+        drawn.append(Bar(label if len(label) <= 12 else label[:11] + "…", value, 6 + i * step, length,
                          left + length + 6))
     return Bars(width, 12 + len(rows) * step, left, drawn, step - 10)

@@ -17,7 +17,8 @@ from core.booking.commands import Cancel, FindSlots, Reschedule
 from core.booking.setup import BusinessSetup
 from core.conversation.render import zone_label
 from webhooks.admin import grid, session
-from webhooks.admin.pages import HEADERS, ConsoleRoute, FormDep, SignedDep, parse_day, parse_id, render
+from webhooks.admin.pages import HEADERS, ConsoleRoute, FormDep, SignedDep, parse_day, parse_id, render, sentence
+from webhooks.errors import status_for
 
 router = APIRouter(prefix="/admin", route_class=ConsoleRoute, include_in_schema=False)
 DONE = {"cancelled": "The appointment is cancelled; its time is free again.", "moved": "The appointment is moved."}
@@ -122,8 +123,8 @@ def move(request: Request, signed: SignedDep, appointment_id: str, form: FormDep
         return _detail(request, signed, item, error="Pick one of the free times.", status_code=400)
     except errors.BookingError as refused:
         fresh = _visible(request, signed.who, appointment_id)
-        return _detail(request, signed, fresh, day=form.get("day"), error=_why(refused),
-                       status_code=_status(refused))
+        return _detail(request, signed, fresh, day=form.get("day"), error=sentence(refused),
+                       status_code=status_for(refused))
     return RedirectResponse(f"/admin/appointments/{item.id}?done=moved", status.HTTP_303_SEE_OTHER, headers=HEADERS)
 
 
@@ -135,17 +136,6 @@ def cancel(request: Request, signed: SignedDep, appointment_id: str, form: FormD
     try:
         request.app.state.container.booking.cancel(Cancel(item.id, reason=reason, actor=signed.who.actor))
     except errors.BookingError as refused:
-        return _detail(request, signed, item, error=_why(refused), status_code=_status(refused))
+        return _detail(request, signed, item, error=sentence(refused), status_code=status_for(refused))
     return RedirectResponse(f"/admin/appointments/{item.id}?done=cancelled", status.HTTP_303_SEE_OTHER,
                             headers=HEADERS)
-
-
-def _why(refused: errors.BookingError) -> str:
-    text = str(refused).strip()
-    return (text[:1].upper() + text[1:]).rstrip(".") + "."
-
-
-def _status(refused: errors.BookingError) -> int:
-    from webhooks.errors import status_for
-
-    return status_for(refused)

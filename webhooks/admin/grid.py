@@ -60,6 +60,7 @@ def layout(columns: list[Column]) -> Grid:
     """Place every column's items; the hours shown cover them all (at least `DEFAULT_HOURS`)."""
     first, last = DEFAULT_HOURS
     for column in columns:
+        column.items = [item for item in column.items if _on_day(item, column)]
         for item in column.items:
             start, end = _local(item, column)
             first = min(first, start.hour)
@@ -68,6 +69,11 @@ def layout(columns: list[Column]) -> Grid:
     for column in columns:
         column.blocks = _place(column, first, rows)
     return Grid(columns, first, rows)
+
+
+def _on_day(item, column: Column) -> bool:
+    start, end = _local(item, column)
+    return start < end
 
 
 def _local(item, column: Column) -> tuple[datetime, datetime]:

@@ -8,10 +8,11 @@ for what their role may not do), a bad form a 400 page. Nothing is a 500.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import parse_qs
+from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Request, Response, status
 from fastapi.exceptions import RequestValidationError
@@ -27,10 +28,23 @@ from webhooks.errors import status_for
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
-templates.env.filters["zone"] = zone_label
-templates.env.filters["hm"] = lambda moment, zone=None: f"{(moment.astimezone(_zone(zone)) if zone else moment):%H:%M}"
-templates.env.filters["day"] = lambda d: f"{d:%a} {d.day} {d:%b}"
-templates.env.filters["when"] = lambda moment, zone: f"{moment.astimezone(_zone(zone)):%a} {moment.astimezone(_zone(zone)).day} {moment.astimezone(_zone(zone)):%b %H:%M}"
+
+
+def _hm(moment: datetime, zone: str | None = None) -> str:
+    """The time as "10:00": on `zone`'s wall clock, or as given (a grid block's times are local already)."""
+    return f"{(moment.astimezone(ZoneInfo(zone)) if zone else moment):%H:%M}"
+
+
+def _day(d: date) -> str:
+    return f"{d:%a} {d.day} {d:%b}"
+
+
+def _when(moment: datetime, zone: str) -> str:
+    local = moment.astimezone(ZoneInfo(zone))
+    return f"{_day(local)} {local:%H:%M}"
+
+
+templates.env.filters.update(zone=zone_label, hm=_hm, day=_day, when=_when)
 POLICY = ("default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
           "frame-ancestors 'none'; base-uri 'none'")
 HEADERS = {"Content-Security-Policy": POLICY, "X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff",
@@ -39,16 +53,10 @@ MAX_FORM = 16 * 1024  # bytes: the console's forms are a few short fields
 SIGN_IN = "/admin/signin"
 
 
-def _zone(name: str):
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo(name)
-
-
 def render(request: Request, name: str, context: dict, *, status_code: int = 200) -> Response:
     signed = getattr(request.state, "signed", None)
-    base = {"signed": signed, "role": signed.who.role if signed else None, "is_admin": bool(signed and signed.who.is_admin),
-            "csrf": signed.csrf if signed else "", "business": getattr(request.state, "business", "")}
+    base = {"signed": signed, "is_admin": bool(signed and signed.who.is_admin), "csrf": signed.csrf if signed else "",
+            "business": getattr(request.state, "business", "")}
     return templates.TemplateResponse(request, name, {**base, **context}, status_code=status_code, headers=HEADERS)
 
 
@@ -77,9 +85,9 @@ class ConsoleRoute(APIRoute):
                 return message_page(request, "Not found", "There is nothing here, or it is not yours to see.",
                                     status.HTTP_404_NOT_FOUND)
             except booking_errors.Forbidden as refused:
-                return message_page(request, "Not allowed", _sentence(str(refused)), status.HTTP_403_FORBIDDEN)
+                return message_page(request, "Not allowed", sentence(str(refused)), status.HTTP_403_FORBIDDEN)
             except booking_errors.BookingError as refused:
-                return message_page(request, "That did not work", _sentence(str(refused)), status_for(refused))
+                return message_page(request, "That did not work", sentence(str(refused)), status_for(refused))
             except RequestValidationError:
                 return message_page(request, "That did not work", "Some of what was sent could not be read.",
                                     status.HTTP_400_BAD_REQUEST)
@@ -87,8 +95,9 @@ class ConsoleRoute(APIRoute):
         return handle
 
 
-def _sentence(text: str) -> str:
-    text = text.strip()
+def sentence(text) -> str:
+    """A refusal's message as a sentence for the page: "That time is taken."."""
+    text = str(text).strip()
     return (text[:1].upper() + text[1:]).rstrip(".") + "." if text else text
 
 
