@@ -14,7 +14,7 @@ from core.booking.business_file import load_business
 from core.booking.commands import Book, FindSlots
 from core.booking.coordination import Coordination
 from core.booking.service import BookingService
-from core.db.models import Appointment, AuditEntry, Provider
+from core.db.models import Appointment, AuditEntry, OutboxEvent, Provider
 from core.db.session import UnitOfWork
 from tests.factories import MONDAY_MORNING, FixedClock, at, make_salon
 
@@ -115,14 +115,24 @@ def test_unknown_client_is_named_and_replay_survives_a_retired_provider(booking,
         book(booking, salon, at(LDN, *TUE, 11), client=1)
 
 
-def test_a_booking_is_three_statements_on_postgresql_four_on_sqlite(booking, salon, engine):
-    """The offer (read and locked in one query), then the appointment with its audit row, then its
-    event in the outbox (written in the same transaction, DESIGN #7): a guard against eager loads
-    or extra lookups creeping back onto the hot path."""
+def test_a_booking_is_two_statements_on_postgresql_four_on_sqlite(booking, salon, engine):
+    """The offer (read and locked in one query), then the appointment with its audit row and its
+    event in the outbox (written in the same transaction, DESIGN #7; on PostgreSQL one statement):
+    a guard against eager loads or extra lookups creeping back onto the hot path."""
     book(booking, salon, at(LDN, *TUE, 9))  # the schedule cache is filled once per provider
     statements = []
     event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
     book(booking, salon, at(LDN, *TUE, 14), client=1)
     statements = [sql for sql in statements if not sql.startswith("BEGIN")]
-    expected = 3 if engine.dialect.name == "postgresql" else 4  # SQLite writes the audit row on its own
+    expected = 2 if engine.dialect.name == "postgresql" else 4  # SQLite writes the audit row and event on their own
     assert len(statements) == expected, statements
+
+
+def test_the_event_written_with_a_booking_names_it_and_waits_to_be_relayed(booking, salon, session_factory):
+    """On PostgreSQL the outbox row is built in SQL, in the booking's one statement: it must read as
+    `outbox.record` would have written it, for the relay and the worker that plan the notices."""
+    appt = book(booking, salon, at(LDN, *TUE, 10), client=1)
+    with UnitOfWork(session_factory) as uow:
+        [row] = uow.session.scalars(select(OutboxEvent)).all()
+    assert (row.kind, row.payload) == ("booked", {"appointment_id": appt.id, "version": 1, "extra": {}})
+    assert row.created_at == MONDAY_MORNING and row.relayed_at is None and row.done_at is None and row.attempts == 0

@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 from core.booking import events
 from core.db.models import OutboxEvent
 
-_INSERT = insert(OutboxEvent.__table__).returning(OutboxEvent.__table__.c.id)
+_EVENTS = OutboxEvent.__table__
+_INSERT = insert(_EVENTS).returning(_EVENTS.c.id)
 KINDS = {events.AppointmentBooked: "booked", events.AppointmentMoved: "moved",
          events.AppointmentCancelled: "cancelled", events.AppointmentStatusChanged: "status",
          events.AppointmentApproved: "approved"}
@@ -56,9 +57,9 @@ def pending(s: Session, *, limit: int = 200) -> list[OutboxEvent]:
 
 def mark_relayed(s: Session, ids: list[int], now: datetime, *, again: bool = False) -> None:
     """The events' jobs are in the queue (`again`: queued anew, after theirs was lost)."""
-    if ids:
-        query = update(OutboxEvent).where(OutboxEvent.id.in_(ids))
-        s.execute((query if again else query.where(OutboxEvent.relayed_at.is_(None))).values(relayed_at=now))
+    if ids:  # a Core UPDATE: no ORM objects to keep in step, and it runs after every booking
+        query = update(_EVENTS).where(_EVENTS.c.id.in_(ids))
+        s.execute((query if again else query.where(_EVENTS.c.relayed_at.is_(None))).values(relayed_at=now))
 
 
 def count_failed_attempt(s: Session, event_id: int) -> None:

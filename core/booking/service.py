@@ -25,7 +25,7 @@ from core.booking import errors, events, outbox
 from core.booking.availability import block_of
 from core.booking.commands import Book, Cancel, FindSlots, HoldSlot, Reschedule, SetStatus
 from core.booking.coordination import Coordination, Hold
-from core.booking.appointments import insert_appointment, write_audit
+from core.booking.appointments import book_appointment, write_audit
 from core.booking.schedules import BookingTerms, get_business, read_terms
 from core.booking.slots import FreeSlot, SlotFinder, require_terms
 from core.db.models import ACTIVE_STATUSES, Appointment, AppointmentResource, AuditEntry
@@ -62,11 +62,11 @@ class BookingService:
 
     # -- reading ---------------------------------------------------------------------------
     def find_slots(self, cmd: FindSlots) -> list[FreeSlot]:
-        with UnitOfWork(self.session_factory) as uow:
+        with UnitOfWork(self.session_factory, autocommit=True) as uow:  # reads only: no BEGIN/ROLLBACK
             return self.slots.find(uow.session, cmd)
 
     def get(self, appointment_id: int) -> Appointment:
-        with UnitOfWork(self.session_factory) as uow:
+        with UnitOfWork(self.session_factory, autocommit=True) as uow:
             return _appointment(uow.session, appointment_id)
 
     def list(self, *, provider_id: int | None = None, client_id: int | None = None,
@@ -83,7 +83,7 @@ class BookingService:
             query = query.where(Appointment.start_at < end)
         if statuses:
             query = query.where(Appointment.status.in_(list(statuses)))
-        with UnitOfWork(self.session_factory) as uow:
+        with UnitOfWork(self.session_factory, autocommit=True) as uow:
             return list(uow.session.scalars(query))
 
     # -- changing --------------------------------------------------------------------------
@@ -114,14 +114,15 @@ class BookingService:
             self.slots.check(s, terms, start, cmd.holder_key, holds=lock.holds_against(cmd.holder_key), inserting=True)
             try:
                 now = self.clock()
-                appt = insert_appointment(s, _new_row(cmd, terms, start, now), terms.resource_ids, actor=cmd.actor,
-                                          at=now, start=start.isoformat(), provider=terms.provider_id)
+                # The appointment, its audit row and the event announcing it (on PostgreSQL in one statement).
+                appt, announced = book_appointment(s, _new_row(cmd, terms, start, now), terms.resource_ids,
+                                                   actor=cmd.actor, at=now, start=start.isoformat(),
+                                                   provider=terms.provider_id)
             except IntegrityError as exc:
                 s.rollback()
                 if cmd.idempotency_key and (seen := _by_key(s, cmd.idempotency_key)) is not None:
                     return _replay(s, seen, cmd), True
                 raise _integrity_error(exc) from exc
-            announced = outbox.record(s, [events.AppointmentBooked(appt.id, appt.version)], self.clock())
             uow.commit()
             lock.release_hold_of = cmd.holder_key  # the hold on the slot is done with
         self.publish(announced)

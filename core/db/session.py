@@ -14,6 +14,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 _IMMEDIATE = "slotline_sqlite_immediate"
+_AUTOCOMMIT = {"isolation_level": "AUTOCOMMIT"}
 
 
 def make_engine(url: str, *, pool_size: int = 10) -> Engine:
@@ -73,19 +74,30 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 class UnitOfWork:
     """One transaction. `write=True` takes SQLite's write lock at the start.
 
+    `autocommit=True` is for work that needs no transaction around it: reads, or one write
+    statement (atomic alone). On PostgreSQL each statement then commits by itself, without
+    BEGIN and COMMIT/ROLLBACK: two round trips fewer. Reads see the same as in a transaction, as
+    under READ COMMITTED (PostgreSQL's default) each statement takes its own snapshot anyway.
+    On SQLite nothing changes (a `write` still takes the write lock first).
+
     Domain events recorded during the transaction are kept in `events` and handed to
     whoever publishes them after a successful commit.
     """
 
-    def __init__(self, session_factory: sessionmaker[Session], *, write: bool = False):
+    def __init__(self, session_factory: sessionmaker[Session], *, write: bool = False, autocommit: bool = False):
         self._factory = session_factory
         self._write = write
+        self._autocommit = autocommit
         self.events: list = []
 
     def __enter__(self) -> UnitOfWork:
         self.session = self._factory()
-        if self._write and self.session.get_bind().dialect.name == "sqlite":
-            self.session.connection(execution_options={_IMMEDIATE: True})
+        if self._write or self._autocommit:
+            dialect = self.session.get_bind().dialect.name
+            if self._write and dialect == "sqlite":
+                self.session.connection(execution_options={_IMMEDIATE: True})
+            elif self._autocommit and dialect == "postgresql":
+                self.session.connection(execution_options=_AUTOCOMMIT)
         return self
 
     def __exit__(self, *exc) -> None:

@@ -69,7 +69,8 @@ class OutboxRelay:
                 break
             queued.append(row.id)
         if queued or refused is not None:
-            with UnitOfWork(self.session_factory, write=True) as uow:
+            # Marking alone is one UPDATE, atomic by itself: no transaction around it (see UnitOfWork).
+            with UnitOfWork(self.session_factory, write=True, autocommit=refused is None) as uow:
                 outbox.mark_relayed(uow.session, queued, self.clock())
                 if refused is not None:
                     outbox.count_failed_attempt(uow.session, refused)
