@@ -15,6 +15,7 @@ from fastapi import FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from redis.exceptions import RedisError
+from sqlalchemy.exc import OperationalError
 
 from core.booking import errors
 
@@ -134,7 +135,18 @@ async def redis_unavailable(request: Request, exc: RedisError) -> ErrorResponse:
                          headers={"Retry-After": REDIS_RETRY_AFTER})
 
 
+async def database_unavailable(request: Request, exc: OperationalError) -> ErrorResponse:
+    """The database away (restarting, failing over): a 503 to retry, never a bare 500. The pool checks
+    each connection before use (pool_pre_ping), so the requests after it is back reconnect."""
+    log.warning("%s %s: database unavailable (%s)", request.method, request.url.path, str(exc.orig)[:200])
+    body = {"detail": "Slotline cannot reach its database for a moment; please try again in a minute.",
+            "code": "database_unavailable"}
+    return ErrorResponse(body, status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+                         headers={"Retry-After": REDIS_RETRY_AFTER})
+
+
 def install(app: FastAPI) -> None:
     app.add_exception_handler(errors.BookingError, booking_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(RedisError, redis_unavailable)
+    app.add_exception_handler(OperationalError, database_unavailable)
