@@ -60,6 +60,7 @@ providers:
 OVERLAPS = """SELECT count(*) FROM appointments a JOIN appointments b ON a.provider_id = b.provider_id AND a.id < b.id
   AND a.status IN ('pending', 'confirmed') AND b.status IN ('pending', 'confirmed')
   AND a.start_at < b.end_at AND b.start_at < a.end_at"""
+SERVER_ERROR = 'HTTP/1.1" 500'  # in uvicorn's access log
 HALF_WRITTEN = """SELECT count(*) FROM appointments a WHERE
   NOT EXISTS (SELECT 1 FROM audit_log l WHERE l.entity = 'appointment' AND l.entity_id = a.id)
   OR NOT EXISTS (SELECT 1 FROM outbox_events o WHERE (o.payload->>'appointment_id')::int = a.id)"""
@@ -315,7 +316,7 @@ def main() -> None:
         finally:
             slotline.stop()
         print(f"\nserver logs: {slotline.log_lines('Traceback')} tracebacks, "
-              f"{slotline.log_lines('HTTP/1.1" 500')} HTTP 500 answers; load average {os.getloadavg()[0]:.2f}")
+              f"{slotline.log_lines(SERVER_ERROR)} HTTP 500 answers; load average {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":
