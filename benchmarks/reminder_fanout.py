@@ -85,7 +85,10 @@ def run(args: argparse.Namespace, database_url: str, redis_url: str, telegram) -
         results = {}
         for name, ids in rounds:
             ids = ids if ids is not None else reminder_job_ids(engine)
+            spy = profile(workers[0], args.profile) if args.profile and name == "reminders" else None
             results[name] = release_and_wait(queue, connection, ids, args.timeout)
+            if spy is not None:
+                spy.wait()
             print(f"{name:>17}: {args.count} in {results[name]:.2f} s, {args.count / results[name]:,.0f}/s",
                   flush=True)
         check_sent_once(engine, telegram, chats)
@@ -204,6 +207,15 @@ def check_sent_once(engine, telegram, chats: list[int]) -> None:
         raise SystemExit("FAILED: not every reminder was sent exactly once")
 
 
+def profile(worker: subprocess.Popen, seconds: float) -> subprocess.Popen:
+    """py-spy samples one worker for `seconds` (wall clock, idle included), as collapsed stacks."""
+    out = Path(tempfile.mkdtemp(prefix="slotline-fanout-prof-")) / f"worker-{worker.pid}.txt"
+    print(f"py-spy: {out}", flush=True)
+    return subprocess.Popen([str(Path(sys.executable).with_name("py-spy")), "record", "--pid", str(worker.pid),
+                             "--duration", str(int(seconds)), "--format", "raw", "--idle", "--nonblocking",
+                             "--output", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+
+
 def start_workers(n: int, database_url: str, redis_url: str, telegram) -> list[subprocess.Popen]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLOTLINE_", "TELEGRAM_", "SLACK_", "TWILIO_"))}
     env |= {"SLOTLINE_DATABASE_URL": database_url, "SLOTLINE_REDIS_URL": redis_url,
@@ -255,6 +267,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=2, help="`slotline worker` processes")
     parser.add_argument("--database-url", help="an empty, disposable PostgreSQL database (default: start one)")
     parser.add_argument("--redis-url", help="an empty Redis (default: start one)")
+    parser.add_argument("--profile", type=float, metavar="SECONDS",
+                        help="sample the first worker with py-spy for the reminders' first SECONDS")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds one round may take")
     return parser.parse_args()
 
