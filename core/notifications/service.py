@@ -20,8 +20,8 @@ from core.notifications.ports import AgendaPoster, Jobs, deliver_now
 from core.notifications.relay import OutboxRelay
 from core.notifications.sender import Outbox
 from core.notifications.sweep import Sweep, Swept
-from core.notifications.weekly import WeeklySummaries
 from core.notifications.waitlist import WaitingList
+from core.notifications.weekly import WeeklySummaries
 
 log = logging.getLogger(__name__)
 OUTBOX_BATCH = 200  # outbox events read per relay round
