@@ -163,7 +163,8 @@ class SqlMeter:
     """Counts database round trips and time per statement shape while `with meter.watching():` is open.
 
     Statements come from `before/after_cursor_execute`; BEGIN, COMMIT and ROLLBACK from the
-    connection events (psycopg sends each as its own round trip); the pre-ping from pool checkouts.
+    connection events (psycopg sends each as its own round trip, except on an autocommit
+    connection, where it sends none); the pre-ping from pool checkouts.
     """
 
     def __init__(self, engine: Engine):
@@ -176,9 +177,9 @@ class SqlMeter:
     def watching(self) -> Iterator[SqlMeter]:
         hooks = [(self.engine, "before_cursor_execute", self._before),
                  (self.engine, "after_cursor_execute", self._after),
-                 (self.engine, "begin", lambda conn: self._count("BEGIN")),
-                 (self.engine, "commit", lambda conn: self._count("COMMIT")),
-                 (self.engine, "rollback", lambda conn: self._count("ROLLBACK")),
+                 (self.engine, "begin", lambda conn: self._count_sent(conn, "BEGIN")),
+                 (self.engine, "commit", lambda conn: self._count_sent(conn, "COMMIT")),
+                 (self.engine, "rollback", lambda conn: self._count_sent(conn, "ROLLBACK")),
                  (self.engine.pool, "checkout", lambda *a: self._count("(pool pre-ping)"))]
         for target, name, fn in hooks:
             event.listen(target, name, fn)
@@ -194,6 +195,12 @@ class SqlMeter:
 
     def _count(self, shape: str) -> None:
         self.calls[shape] += 1
+
+    def _count_sent(self, conn, shape: str) -> None:
+        """BEGIN, COMMIT, ROLLBACK: SQLAlchemy's events fire on an autocommit connection too, but
+        psycopg sends nothing there (checked with libpq's trace)."""
+        if conn.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
+            self._count(shape)
 
     def _before(self, conn, cursor, statement, parameters, context, executemany) -> None:
         self._started.at = time.perf_counter()
