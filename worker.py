@@ -189,11 +189,12 @@ class Tending:
 
     def sweep(self) -> None:
         connection = self.worker.connection
-        if time.monotonic() < self.sweep_due and connection.exists(SWEPT_KEY):
+        emptied = not connection.exists(SWEPT_KEY)  # Redis came back without its data (or this is the first)
+        if time.monotonic() < self.sweep_due and not emptied:
             return
         wired = container()
         notifications = wired.notifications
-        notifications.sweep()
+        notifications.sweep(queue_emptied=emptied)
         if lapsed := Approvals(wired.booking).expire_due():  # a request whose own job was lost
             log.info("worker: %d request(s) awaiting approval lapsed unanswered", len(lapsed))
         if gone := clients.purge_idle(wired.session_factory, now=wired.clock()):

@@ -88,11 +88,12 @@ class OutboxRelay:
             outbox.mark_done(uow.session, event_id, self.clock())
             uow.commit()
 
-    def requeue_lost(self) -> list[int]:
-        """Queue again the events relayed a while ago that no worker has done and the queue does not know."""
+    def requeue_lost(self, *, queue_emptied: bool = False) -> list[int]:
+        """Queue again the events relayed a while ago that no worker has done and the queue does not know;
+        with `queue_emptied` (Redis came back without its data) every such event, however recent."""
         now = self.clock()
         with UnitOfWork(self.session_factory) as uow:
-            rows = outbox.relayed_not_done(uow.session, before=now - IN_FLIGHT)
+            rows = outbox.relayed_not_done(uow.session, before=now if queue_emptied else now - IN_FLIGHT)
         if not rows:
             return []
         known = self.jobs.known()

@@ -87,9 +87,10 @@ class Notifications:
             total += queued
         return total + queued
 
-    def sweep(self) -> Swept:
-        """Queue again the event and notification jobs Redis lost, plan missing reminders, forget old events."""
-        if lost := self.relay.requeue_lost():
+    def sweep(self, *, queue_emptied: bool = False) -> Swept:
+        """Queue again the event and notification jobs Redis lost, plan missing reminders, forget old events.
+        `queue_emptied`: Redis came back without its data, so an event relayed a moment ago is lost too."""
+        if lost := self.relay.requeue_lost(queue_emptied=queue_emptied):
             log.info("sweep: queued %d booking event(s) again whose job was lost", len(lost))
         swept = self.sweeper.run()
         if self.waiting_list is not None:
