@@ -56,6 +56,19 @@ def test_database_down_is_503(tmp_path):
     assert response.json() == {"status": "unavailable", "database": "unavailable", "redis": "unavailable"}
 
 
+def test_a_booking_while_the_database_is_away_is_a_503_to_retry_not_a_500(tmp_path):
+    engine = create_engine("postgresql+psycopg://slotline@127.0.0.1:1/slotline")  # refused at once
+    settings = Settings(SLOTLINE_ADMIN_TOKEN=TOKEN, SLOTLINE_DATA_DIR=str(tmp_path))
+    with TestClient(create_app(build(settings, redis=None, engine=engine)), headers=AUTH) as client:
+        booked = client.post("/api/v1/appointments", json={"serviceId": 1, "providerId": 1, "clientId": 1,
+                                                           "startTime": "2026-12-01T10:00:00+00:00"})
+        listed = client.get("/api/v1/services")
+    for answer in (booked, listed):
+        assert answer.status_code == 503 and answer.headers["Retry-After"]
+        assert answer.json() == {"detail": "Slotline cannot reach its database for a moment; please try again "
+                                           "in a minute.", "code": "database_unavailable"}
+
+
 def test_redis_down_degrades_health_but_bookings_go_on(engine, stoppable_redis, tmp_path):
     settings = Settings(SLOTLINE_ADMIN_TOKEN=TOKEN, SLOTLINE_DATA_DIR=str(tmp_path))
     client = redis.Redis.from_url(stoppable_redis.url, socket_connect_timeout=0.5, socket_timeout=0.5)
