@@ -209,7 +209,7 @@ def cmd_privacy(settings: Settings, args) -> int:
         privacy = privacy_of(container)
         try:
             if args.command == "export":
-                print(json.dumps(privacy.export(args.user_id), indent=2, ensure_ascii=False))
+                print(json.dumps(privacy.export(args.user_id, actor="cli"), indent=2, ensure_ascii=False))
                 return 0
             erasure = privacy.erase(args.user_id, actor="cli")
         except BookingError as exc:

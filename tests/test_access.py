@@ -20,10 +20,24 @@ def appointment(provider_id: int, client_id: int, id_: int = 7):
     return SimpleNamespace(id=id_, provider_id=provider_id, client_id=client_id)
 
 
-def test_the_actor_names_the_token_s_user_and_the_environment_s_token_is_admin():
+def test_the_actor_names_the_token_s_role_and_user_and_the_environment_s_token_is_admin():
     assert ENV_ADMIN.actor == "admin" and ENV_ADMIN.is_admin
-    assert (ana.actor, bea.actor, ada.actor) == ("user:10", "user:20", "user:40")
+    assert (ana.actor, bea.actor, ada.actor) == ("provider:10", "client:20", "admin:40")
     assert ada.is_admin and not ana.is_admin and not bea.is_admin
+
+
+@pytest.mark.parametrize("actor, role, user", [
+    ("provider:10", "provider", 10), ("client:20", "client", 20), ("admin:40", "admin", 40), ("admin", "admin", None),
+    ("client", "client", None), ("provider", "provider", None), ("staff", "staff", None), ("cli", "cli", None),
+    ("user:7", "user", 7),  # written before roles were named: not read as any role
+])
+def test_an_actor_s_role_and_user_are_read_back(actor, role, user):
+    assert (access.role_of(actor), access.user_of(actor)) == (role, user)
+
+
+def test_a_user_s_changes_are_found_under_any_role_they_had():
+    assert set(access.user_actors(20)) == {"client:20", "provider:20", "admin:20", "user:20"}
+    assert {ana.actor, bea.actor, ada.actor} <= {a for u in (10, 20, 40) for a in access.user_actors(u)}
 
 
 def test_the_role_decides_not_the_links():

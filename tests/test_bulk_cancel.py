@@ -10,6 +10,8 @@ from datetime import timedelta
 
 from fastapi.testclient import TestClient
 
+from core.db.models import Provider
+from core.db.session import UnitOfWork
 from tests.staff_helpers import (  # noqa: F401  (fixtures)
     ANA_CHAT, BO_PHONE, desk_fixture, doubles_fixture, monday, sms_texts, staff_fixture, statuses, telegram_texts,
 )
@@ -81,3 +83,29 @@ def test_the_route_does_not_clash_with_one_appointments_routes(desk, staff):
     assert staff.get(CANCEL).status_code in (405, 422)  # never read as an appointment id, never a 500
     assert staff.get(f"/api/v1/appointments/{appt.id}").json()["status"] == "confirmed"
     assert staff.delete(f"/api/v1/appointments/{appt.id}").json()["status"] == "cancelled"
+
+
+def test_a_user_s_token_cancels_only_what_it_may_see_and_the_rest_is_not_found(desk, staff):
+    """One request, several ids: those the token may not see are `not_found`, like an unknown id (never
+    a 404 for the whole request, which would say they exist); the token's own are still cancelled."""
+    ana, bo = desk.client("Ana", "telegram", ANA_CHAT), desk.client("Bo", "sms", BO_PHONE)
+    anas, bos = desk.book(ana, monday(10)), desk.book(bo, monday(11))
+    alexs = desk.book(bo, monday(14), provider=desk.salon.alex)
+    sam_user = staff.post("/api/v1/users", json={"name": "Sam", "role": "provider"}).json()["id"]
+    with UnitOfWork(desk.container.session_factory, write=True) as uow:
+        uow.session.get(Provider, desk.salon.sam).user_id = sam_user
+        uow.commit()
+
+    def with_token(user_id: int) -> TestClient:
+        issued = staff.post("/api/v1/tokens", json={"userId": user_id}).json()["token"]
+        return TestClient(staff.app, headers={"Authorization": f"Bearer {issued}"})
+
+    body = with_token(ana).post(CANCEL, json={"ids": [bos.id, anas.id, 999999]}).json()
+    assert [a["id"] for a in body["cancelled"]] == [anas.id]
+    assert body["notCancelled"] == [
+        {"id": bos.id, "code": "not_found", "detail": f"appointment {bos.id} not found"},
+        {"id": 999999, "code": "not_found", "detail": "appointment 999999 not found"}]
+    body = with_token(sam_user).post(CANCEL, json={"ids": [alexs.id, bos.id]}).json()
+    assert [a["id"] for a in body["cancelled"]] == [bos.id]
+    assert body["notCancelled"] == [{"id": alexs.id, "code": "not_found", "detail": f"appointment {alexs.id} not found"}]
+    assert statuses(desk) == {anas.id: "cancelled", bos.id: "cancelled", alexs.id: "confirmed"}

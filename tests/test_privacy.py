@@ -99,7 +99,14 @@ def a_history(api, desk) -> dict:
     assert any("Reminder" in m["text"] for m in desk.telegram.params("sendMessage")
                if str(m["chat_id"]) == TELEGRAM)
     desk.at(at(LDN, 2027, 1, 12, 12))  # Tuesday's trim is over
-    return {"client": client, "son": son_id, "series": series["seriesId"]}
+    issued = ok(api.post("/api/v1/tokens", json={"userId": client, "name": f"{NAME}'s phone"}), 201)
+    ok(as_token(api, issued["token"]).patch(f"/api/v1/users/{client}", json={"timezone": LDN}))  # her own change
+    return {"client": client, "son": son_id, "series": series["seriesId"], "token": issued["token"],
+            "token_id": issued["id"]}
+
+
+def as_token(api, token: str) -> TestClient:
+    return TestClient(api.app, headers={"Authorization": f"Bearer {token}"})
 
 
 def personal_rows(engine) -> list[str]:
@@ -150,7 +157,9 @@ def test_an_erased_client_leaves_nothing_behind_and_the_figures_stay(api, desk, 
     erased = ok(api.post(f"/api/v1/users/{ids['client']}/erase"))
     assert erased["name"] == f"Erased client #{ids['client']}"
     assert erased["removed"]["identities"] == 3 and erased["removed"]["redisKeys"] >= 3
-    assert erased["dependantsErased"] == [ids["son"]]
+    assert erased["dependantsErased"] == [ids["son"]] and erased["removed"]["apiTokensRevoked"] == 1
+    refused = as_token(api, ids["token"]).get(f"/api/v1/users/{ids['client']}")
+    assert refused.status_code == 401 and "revoked" in refused.json()["detail"]
 
     assert personal_rows(engine) == []
     assert personal_keys(redis) == []
@@ -200,6 +209,11 @@ def test_the_export_holds_the_appointments_identities_and_what_redis_keeps(api, 
     assert "secretHash" not in json.dumps(export) and "nonce" not in json.dumps(export["calendarFeeds"])
     assert [d["id"] for d in export["bookedFor"]] == [ids["son"]]
     assert {"book", "cancel"} <= {a["action"] for a in export["audit"]}
+    assert ("update", f"client:{ids['client']}") in {(a["action"], a["actor"]) for a in export["audit"]}
+    [token] = export["apiTokens"]
+    assert token | {"createdAt": None} == {"id": ids["token_id"], "name": f"{NAME}'s phone", "prefix": ids["token"][:8],
+                                           "createdAt": None, "expiresAt": None, "revokedAt": None}
+    assert ids["token"] not in json.dumps(export) and "hash" not in json.dumps(export["apiTokens"]).lower()
     assert {(c["channel"], c["externalId"]) for c in export["conversations"]} >= {
         ("telegram", TELEGRAM), ("web", WEB), ("slack", SLACK), ("sms", PHONE)}
     [inbox] = export["webChatInbox"]
@@ -210,6 +224,8 @@ def test_the_export_holds_the_appointments_identities_and_what_redis_keeps(api, 
     after = ok(api.get(f"/api/v1/users/{ids['client']}/export"))
     assert after["identities"] == [] and after["conversations"] == [] and after["webChatInbox"] == []
     assert {a["id"] for a in after["appointments"]} == set(mine) and after["user"]["phone"] is None
+    [token] = after["apiTokens"]
+    assert token["revokedAt"] is not None and token["name"] is None
 
 
 def test_an_unknown_user_is_404_and_a_provider_with_appointments_to_come_is_refused(api, desk):

@@ -115,6 +115,28 @@ def test_the_provider_hears_when_a_client_cancels_and_the_client_is_not_told_twi
     assert len(desk.notifications(kind="provider_cancelled")) == 1
 
 
+def test_a_client_changing_things_with_their_own_api_token_is_told_on_their_channel_and_the_provider_too(desk):
+    """A REST change made with the client's own token (`client:<id>`): the HTTP answer went to whatever program
+    called, so the client hears it on their channel, worded as their own doing, and the provider is told as
+    when a client cancels in a chat. One made with the provider's token (`provider:<id>`) is the business's."""
+    desk.link_provider_slack(desk.salon.sam, "U0SAM")
+    ana = desk.client("Ana", "telegram", "5550001")
+    mine, moved, theirs = (desk.book(ana, at(LONDON, 2027, 3, 29, hour)) for hour in (10, 14, 15))
+    desk.work()
+    desk.move(moved.id, at(LONDON, 2027, 3, 30, 14), actor=f"client:{ana}")
+    desk.cancel(mine.id, actor=f"client:{ana}")
+    desk.cancel(theirs.id, actor="provider:99")
+    desk.work()
+    texts = [m["text"] for m in desk.telegram.params("sendMessage") if str(m["chat_id"]) == "5550001"]
+    captions = [m["caption"] for m in desk.telegram.params("sendDocument") if str(m["chat_id"]) == "5550001"]
+    assert any(text.startswith("Cancelled, as you asked: your Haircut with Sam, Mon 29 Mar at 10:00") for text in texts)
+    assert any(text.startswith("Sorry, Test salon has had to cancel your Haircut with Sam") for text in texts)
+    assert any(caption.startswith("Moved: your Haircut with Sam is now Tue 30 Mar at 14:00") for caption in captions)
+    desk.slack.wait_for("chat.postMessage", containing="Ana cancelled their Haircut")
+    assert {n.appointment_id for n in desk.notifications(kind="provider_cancelled")} == {mine.id}
+    assert {n.appointment_id for n in desk.notifications(kind="provider_moved")} == {moved.id}
+
+
 def test_the_worker_entry_builds_its_own_container_on_its_first_job(desk, engine, redis_url, tmp_path, doubles):
     ana = desk.client("Ana", "telegram", "5550001")
     worker.install(None)  # a fresh worker process: no container until a job needs one

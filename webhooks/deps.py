@@ -44,7 +44,7 @@ BookingDep = Annotated[BookingService, Depends(get_booking)]
 
 async def get_setup(container: ContainerDep) -> BusinessSetup:
     """The business's set-up (users, services, providers, hours), over the container's database."""
-    return BusinessSetup(container.session_factory)
+    return BusinessSetup(container.session_factory, clock=container.clock)
 
 
 SetupDep = Annotated[BusinessSetup, Depends(get_setup)]

@@ -34,13 +34,37 @@ class Principal:
 
     @property
     def actor(self) -> str:
-        """As the audit log records it: `admin` for the environment's token, else `user:<id>`."""
-        return ADMIN if self.user_id is None else user_actor(self.user_id)
+        """Who the audit log and the booking core say made a change: `admin` for the environment's
+        token, else `<role>:<user id>` (`provider:7`). The one place a principal's actor is made."""
+        return ADMIN if self.user_id is None else f"{self.role}:{self.user_id}"
 
 
-def user_actor(user_id: int) -> str:
-    """The audit log's actor of changes made with a user's token."""
-    return f"user:{user_id}"
+# -- actors -------------------------------------------------------------------------------------
+# An actor is who made a change, as the audit log records it and the booking core reads it:
+#   `admin`                 the admin token from the environment
+#   `<role>:<user id>`      a user's API token: `admin:3`, `provider:7`, `client:12` (the user's role then)
+#   `client`, `provider`    a client in a chat (or an email's link), a provider in Slack
+#   `staff`, `cli`, ...     other channels' own names
+# Entries written before roles were named say `user:<id>`. Decisions read the role (`role_of`), never
+# the whole string, so a provider's token counts as the provider wherever a chat's `provider` does.
+LEGACY_USER = "user"  # the role part of an actor written before roles were named: unknown
+
+
+def role_of(actor: str) -> str:
+    """The role an actor acted in: `provider` for `provider:7` and for a chat's `provider`, `admin`
+    for the admin token; a channel's own name (`staff`, `cli`) as it is."""
+    return actor.partition(":")[0]
+
+
+def user_of(actor: str) -> int | None:
+    """The user whose API token made the change (`client:12` -> 12); None for a chat's or a channel's actor."""
+    _role, colon, rest = actor.partition(":")
+    return int(rest) if colon and rest.isdigit() else None
+
+
+def user_actors(user_id: int) -> tuple[str, ...]:
+    """Every actor the changes made with a user's tokens may be recorded as, whatever their role was then."""
+    return tuple(f"{role}:{user_id}" for role in (*ROLES, LEGACY_USER))
 
 
 ENV_ADMIN = Principal(ADMIN)

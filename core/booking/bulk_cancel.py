@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from core.booking import errors
+from core.booking.access import Principal, may_see
 from core.booking.commands import Cancel
 from core.booking.service import BookingService
 from core.db.models import ACTIVE_STATUSES, Appointment, User
@@ -39,14 +40,18 @@ class Cancellations:
     more: bool = False
 
 
-def cancel_each(booking: BookingService, ids: list[int], *, reason: str | None, actor: str) -> Cancellations:
-    """Cancel each appointment in `ids` (in that order, repeats ignored); report the ones that could not be."""
+def cancel_each(booking: BookingService, ids: list[int], *, reason: str | None, actor: str,
+                who: Principal | None = None) -> Cancellations:
+    """Cancel each appointment in `ids` (in that order, repeats ignored); report the ones that could not be.
+    With `who`, one they may not see (`access.may_see`) is reported `not_found`, as an unknown id is."""
     ids = list(dict.fromkeys(ids))
     if len(ids) > MAX_AT_ONCE:
         raise errors.InvalidRequest(f"at most {MAX_AT_ONCE} appointments can be cancelled at once")
     with UnitOfWork(booking.session_factory) as uow:
-        status_of = dict(uow.session.execute(select(Appointment.id, Appointment.status)
-                                             .where(Appointment.id.in_(ids))).all()) if ids else {}
+        found = uow.session.execute(select(Appointment.id, Appointment.status, Appointment.provider_id,
+                                           Appointment.client_id).where(Appointment.id.in_(ids))).all() if ids else []
+    status_of = {row.id: row.status for row in found
+                 if who is None or may_see(who, provider_id=row.provider_id, client_id=row.client_id)}
     outcome = Cancellations()
     for appointment_id in ids:
         refused = _refusal(appointment_id, status_of.get(appointment_id))

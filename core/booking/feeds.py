@@ -5,7 +5,8 @@ for theirs in the chat. The URL is `<public URL>/calendar/<secret>.ics`. Only a 
 secret is stored, with a random nonce: the secret is HMAC(key, nonce), the key derived from the
 secret the web app and the worker share (as signed links are), so the same URL can be shown
 again while the table alone gives none away. Revoking a feed makes its URL answer 404; the
-next request for one makes a new URL. Anyone with the URL reads the feed: it shows a provider
+next request for one makes a new URL. Making and revoking one are recorded in the audit log (as
+the caller's actor; by default the owner's own, as in a chat), never with the secret. Anyone with the URL reads the feed: it shows a provider
 their clients' names, and a client only the service and provider of their own appointments.
 
 The feed holds what takes the provider's time (every appointment but a cancelled one) from
@@ -21,10 +22,11 @@ import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.booking import audit
 from core.booking.errors import NotFound
 from core.booking.schedules import get_business
 from core.db.models import Appointment, CalendarFeed, Provider, Service, User
@@ -51,7 +53,7 @@ class CalendarFeeds:
         self.base_url = base_url.rstrip("/") if base_url else None
         self._clock = clock
 
-    def path(self, owner_kind: str, owner_id: int) -> str:
+    def path(self, owner_kind: str, owner_id: int, *, actor: str | None = None) -> str:
         """`/calendar/<secret>.ics` of the owner's standing feed, made now if there is none."""
         with UnitOfWork(self._session_factory, write=True) as uow:
             s = uow.session
@@ -59,23 +61,28 @@ class CalendarFeeds:
             standing = _standing(s, owner_kind, owner_id)
             if standing is None:
                 standing = self._issue(s, owner_kind, owner_id)
+                audit.record(s, actor or owner_kind, "create", "calendar_feed", standing.id, at=self._clock(),
+                             ownerKind=owner_kind, ownerId=owner_id)
             uow.commit()
             return f"{FEED_PATH}{self._secret_of(standing.nonce)}.ics"
 
-    def url(self, owner_kind: str, owner_id: int) -> str | None:
+    def url(self, owner_kind: str, owner_id: int, *, actor: str | None = None) -> str | None:
         """The full feed URL under the public URL; None when Slotline has no public URL."""
-        return self.base_url + self.path(owner_kind, owner_id) if self.base_url else None
+        return self.base_url + self.path(owner_kind, owner_id, actor=actor) if self.base_url else None
 
-    def revoke(self, owner_kind: str, owner_id: int) -> bool:
+    def revoke(self, owner_kind: str, owner_id: int, *, actor: str | None = None) -> bool:
         """Revoke the owner's standing feed (its URL answers 404 from now); False when there was none."""
         with UnitOfWork(self._session_factory, write=True) as uow:
             s = uow.session
             _require_owner(s, owner_kind, owner_id)
-            done = s.execute(update(CalendarFeed).where(
-                CalendarFeed.owner_kind == owner_kind, CalendarFeed.owner_id == owner_id,
-                CalendarFeed.revoked_at.is_(None)).values(revoked_at=self._clock()))
+            standing = _standing(s, owner_kind, owner_id)
+            if standing is None:
+                return False
+            standing.revoked_at = self._clock()
+            audit.record(s, actor or owner_kind, "revoke", "calendar_feed", standing.id, at=self._clock(),
+                         ownerKind=owner_kind, ownerId=owner_id)
             uow.commit()
-            return bool(done.rowcount)
+            return True
 
     def render(self, secret: str) -> bytes:
         """The iCalendar text of the feed whose URL holds `secret`. Raises NotFound for a wrong or revoked one."""

@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from core.booking import errors, events, outbox
+from core.booking import audit, errors, events, outbox
 from core.booking.backfill import holder_of
 from core.booking.commands import Book
 from core.booking.schedules import get_business
@@ -130,8 +130,9 @@ class Offers:
             uow.commit()
         return gone or 0
 
-    def leave(self, entry_id: int) -> WaitlistEntry:
-        """Take the entry off the list; an open offer to it is let go (and passed on)."""
+    def leave(self, entry_id: int, *, actor: str = "client") -> WaitlistEntry:
+        """Take the entry off the list; an open offer to it is let go (and passed on). Recorded in the
+        audit log as `actor`'s when the entry was still open."""
         with UnitOfWork(self.session_factory) as uow:
             entry = uow.session.get(WaitlistEntry, entry_id)
             if entry is None:
@@ -144,6 +145,8 @@ class Offers:
             entry = uow.session.get(WaitlistEntry, entry_id)
             if entry.status in ("waiting", "offered"):
                 entry.status = "left"
+                audit.record(uow.session, actor, "leave", "waitlist_entry", entry_id, at=self.booking.clock(),
+                             clientId=entry.client_id)
             uow.commit()
             return entry
 

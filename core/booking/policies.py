@@ -6,12 +6,15 @@ means "no such rule" (`maxFutureBookings`, `noShowLimit`).
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.booking import errors
+from core.booking import audit, errors
 from core.booking.schedules import bump_catalogue, get_business
+from core.clock import utcnow
 from core.db.models import Business
 from core.db.session import UnitOfWork
 
@@ -97,17 +100,21 @@ def _or_default(business: Business, attr: str) -> object:
 class BusinessPolicies:
     """Read and change the policies, each call in its own transaction (for an edge: the REST API)."""
 
-    def __init__(self, session_factory: sessionmaker[Session]):
-        self.session_factory = session_factory
+    def __init__(self, session_factory: sessionmaker[Session], *, clock: Callable[[], datetime] = utcnow):
+        self.session_factory, self.clock = session_factory, clock
 
     def read(self) -> dict[str, object]:
         with UnitOfWork(self.session_factory) as uow:
             return read(uow.session)
 
-    def update(self, changes: dict[str, object]) -> dict[str, object]:
-        """Apply the changes (camelCase keys of `POLICIES`, or `contact`) together, or none of them."""
+    def update(self, changes: dict[str, object], *, actor: str = "admin") -> dict[str, object]:
+        """Apply the changes (camelCase keys of `POLICIES`, or `contact`) together, or none of them;
+        recorded in the audit log as `actor`'s, with the new values (the business's, no one's private)."""
         with UnitOfWork(self.session_factory, write=True) as uow:
-            apply(uow.session, changes)
+            business = apply(uow.session, changes)
+            audit.record(uow.session, actor, "update", "business", business.id, at=self.clock(),
+                         **{key: (business.contact if key == "contact" else getattr(business, POLICIES[key].attr))
+                            for key in changes})
             shown = read(uow.session)
             uow.commit()
             return shown

@@ -3,11 +3,13 @@
 `export(user_id)`: everything held about one user as plain JSON (camelCase): their profile, chat
 identities, the people they booked for, the providers linked to them, appointments (as client,
 and as provider when linked), the notifications meant for them, waiting-list entries and offers,
-series, calendar feeds (never their secrets), the audit entries about them or their appointments,
-and what Redis holds (conversation state, web chat inbox).
+series, calendar feeds (never their secrets), API tokens (never their hashes), the audit entries
+about them, their appointments, waiting-list entries and tokens or made with their tokens, and what
+Redis holds (conversation state, web chat inbox).
 
 `erase(user_id)`: their name becomes "Erased client #<id>"; phone, email, time zone and channel
-choices go; their chat identities, calendar feeds and Redis traces are deleted; open waiting-list
+choices go; their chat identities, calendar feeds and Redis traces are deleted; their API tokens are
+revoked (and lose their names, which may name them); open waiting-list
 entries are left (an offer out passes on). Appointments are kept, so the business's figures stay
 right, but anonymised: notes and cancellation reasons cleared (confirmation codes kept); the
 texts of notifications and audit entries about them lose any name, number, address or chat id of
@@ -25,16 +27,19 @@ from datetime import datetime
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from core.booking import errors
+from core.booking import audit, errors
+from core.booking.access import user_actors
 from core.booking.offers import Offers
 from core.booking.privacy_redis import Identity, RedisTraces
-from core.booking.privacy_rows import appointment_out, audit_out, instant, notification_out, series_out, waitlist_out
+from core.booking.privacy_rows import (
+    appointment_out, audit_out, instant, notification_out, series_out, token_out, waitlist_out,
+)
 from core.booking.privacy_scrub import (
-    anonymise, expire_passed, scrub_audit, scrub_notifications, scrub_profile, scrub_provider,
+    anonymise, expire_passed, revoke_tokens, scrub_audit, scrub_notifications, scrub_profile, scrub_provider,
 )
 from core.booking.service import BookingService
 from core.db.models import (
-    ACTIVE_STATUSES, Appointment, AppointmentSeries, AuditEntry, CalendarFeed, ChannelIdentity, Notification,
+    ACTIVE_STATUSES, ApiToken, Appointment, AppointmentSeries, AuditEntry, CalendarFeed, ChannelIdentity, Notification,
     Provider, User, WaitlistEntry, WaitlistOffer,
 )
 from core.db.session import UnitOfWork
@@ -81,8 +86,9 @@ class Privacy:
 
     # -- export --------------------------------------------------------------------------------
 
-    def export(self, user_id: int) -> dict:
-        """Everything held about the user, as JSON-ready data; NotFound for an unknown id."""
+    def export(self, user_id: int, *, actor: str = "admin") -> dict:
+        """Everything held about the user, as JSON-ready data; NotFound for an unknown id. Who exported
+        it is recorded in the audit log (after the export is read, so it is not in it)."""
         with UnitOfWork(self.session_factory) as uow:
             s = uow.session
             user = _user(s, user_id)
@@ -104,15 +110,19 @@ class Privacy:
                 "waitlist": [waitlist_out(e, _offers(s, e.id)) for e in found.entries],
                 "calendarFeeds": [{"id": f.id, "ownerKind": f.owner_kind, "createdAt": instant(f.created_at),
                                    "revokedAt": instant(f.revoked_at)} for f in _feeds(s, user_id, found.providers)],
-                "audit": [audit_out(a) for a in _audit(s, user_id, found.appointment_ids)],
+                "apiTokens": [token_out(t) for t in found.tokens],
+                "audit": [audit_out(a) for a in _audit(s, found)],
             }
         out.update(self.traces.export(found.redis_identities) if self.traces is not None
                    else {"conversations": [], "webChatInbox": []})
+        with UnitOfWork(self.session_factory, write=True) as uow:
+            audit.record(uow.session, actor, "export", "user", user_id, at=self.clock())
+            uow.commit()
         return out
 
     # -- erasure -------------------------------------------------------------------------------
 
-    def erase(self, user_id: int, *, actor: str = "api") -> Erasure:
+    def erase(self, user_id: int, *, actor: str = "admin") -> Erasure:
         """Erase the user (see the module's docstring); ErasureRefused for a provider with appointments to come."""
         with UnitOfWork(self.session_factory) as uow:
             s = uow.session
@@ -178,12 +188,12 @@ class Privacy:
             removed["providerProfiles"] = sum(scrub_provider(p) for p in found.providers)
             removed["appointmentsAnonymised"] = sum(anonymise(a) for a in found.appointments)
             removed["waitlistEntriesExpired"] = expire_passed(s, user_id, self.clock())
+            removed["apiTokensRevoked"] = revoke_tokens(found.tokens, self.clock())
             removed["calendarFeeds"] = s.execute(delete(CalendarFeed).where(
                 CalendarFeed.id.in_([f.id for f in _feeds(s, user_id, found.providers)]))).rowcount or 0
             removed["notificationsCancelled"], removed["notificationTextsScrubbed"] = scrub_notifications(
                 s, user_id, found.appointment_ids, needles, self.clock())
-            removed["auditTextsScrubbed"] = sum(
-                scrub_audit(a, needles) for a in _audit(s, user_id, found.appointment_ids))
+            removed["auditTextsScrubbed"] = sum(scrub_audit(a, needles) for a in _audit(s, found))
             uow.commit()
         return erasure
 
@@ -199,6 +209,7 @@ class _Found:
     provided: list[Appointment]  # as provider
     entries: list[WaitlistEntry]
     dependants: list[User]
+    tokens: list[ApiToken]
 
     @classmethod
     def of(cls, s: Session, user: User) -> _Found:
@@ -215,7 +226,8 @@ class _Found:
             provided=provided,
             entries=list(s.scalars(select(WaitlistEntry).where(WaitlistEntry.client_id == user.id)
                                    .order_by(WaitlistEntry.id))),
-            dependants=list(s.scalars(select(User).where(User.booker_id == user.id).order_by(User.id))))
+            dependants=list(s.scalars(select(User).where(User.booker_id == user.id).order_by(User.id))),
+            tokens=list(s.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id))))
 
     @property
     def appointment_ids(self) -> list[int]:
@@ -262,8 +274,12 @@ def _feeds(s: Session, user_id: int, providers: list[Provider]) -> list[Calendar
     return list(s.scalars(select(CalendarFeed).where(or_(*owners)).order_by(CalendarFeed.id)))
 
 
-def _audit(s: Session, user_id: int, appointment_ids: list[int]) -> list[AuditEntry]:
-    about = (AuditEntry.entity == "user") & (AuditEntry.entity_id == user_id)
-    if appointment_ids:
-        about = about | ((AuditEntry.entity == "appointment") & AuditEntry.entity_id.in_(appointment_ids))
+def _audit(s: Session, found: _Found) -> list[AuditEntry]:
+    """The entries about the user, their appointments, waiting-list entries and tokens, and those made with their tokens."""
+    about = ((AuditEntry.entity == "user") & (AuditEntry.entity_id == found.user.id)) | AuditEntry.actor.in_(
+        user_actors(found.user.id))
+    for entity, ids in (("appointment", found.appointment_ids), ("waitlist_entry", [e.id for e in found.entries]),
+                        ("api_token", [t.id for t in found.tokens])):
+        if ids:
+            about = about | ((AuditEntry.entity == entity) & AuditEntry.entity_id.in_(ids))
     return list(s.scalars(select(AuditEntry).where(about).order_by(AuditEntry.id)))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from core.db.models import Appointment, AppointmentSeries, AuditEntry, Notification, WaitlistEntry, WaitlistOffer
+from core.db.models import ApiToken, Appointment, AppointmentSeries, AuditEntry, Notification, WaitlistEntry, WaitlistOffer
 
 
 def instant(moment: datetime | None) -> str | None:
@@ -50,3 +50,9 @@ def waitlist_out(entry: WaitlistEntry, offers: list[WaitlistOffer]) -> dict:
 def audit_out(entry: AuditEntry) -> dict:
     return {"id": entry.id, "at": instant(entry.at), "actor": entry.actor, "action": entry.action,
             "entity": entry.entity, "entityId": entry.entity_id, "details": entry.details or {}}
+
+
+def token_out(token: ApiToken) -> dict:
+    """An API token as its user may see it: never its hash (nor the token, which is not kept)."""
+    return {"id": token.id, "name": token.name, "prefix": token.prefix, "createdAt": instant(token.created_at),
+            "expiresAt": instant(token.expires_at), "revokedAt": instant(token.revoked_at)}

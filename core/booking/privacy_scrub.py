@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from core.db.models import Appointment, AuditEntry, Notification, Provider, User, WaitlistEntry
+from core.db.models import ApiToken, Appointment, AuditEntry, Notification, Provider, User, WaitlistEntry
 
 PENDING_NOTICES = ("scheduled", "queued", "retrying")
 ERASED = "[erased]"
@@ -29,6 +29,17 @@ def scrub_provider(provider: Provider) -> int:
     provider.name, provider.email, provider.slack_user_id = f"Erased provider #{provider.id}", None, None
     provider.active = False
     return int(before != (provider.name, provider.email, provider.slack_user_id, provider.active))
+
+
+def revoke_tokens(tokens: list[ApiToken], now: datetime) -> int:
+    """Their API tokens stop working now; each loses its name too (an admin may have named it after them)."""
+    changed = 0
+    for token in tokens:
+        if token.revoked_at is None or token.name is not None:
+            changed += 1
+        token.revoked_at = token.revoked_at or now
+        token.name = None
+    return changed
 
 
 def anonymise(appt: Appointment) -> int:

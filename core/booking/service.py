@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.booking import errors, events, outbox
+from core.booking.access import PROVIDER, role_of
 from core.booking.availability import block_of
 from core.booking.commands import Book, Cancel, FindSlots, HoldSlot, Reschedule, SetStatus
 from core.booking.coordination import Coordination, Hold
@@ -35,7 +36,7 @@ from core.db.session import UnitOfWork
 log = logging.getLogger(__name__)
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: codes are read aloud and typed
 assert 256 % len(CODE_ALPHABET) == 0, "a byte must map evenly onto the alphabet"
-CLIENT = "client"  # the actor of a booking a client makes themselves, on a channel
+CLIENT = "client"  # the role of a client's own change: in a chat (`client`) or with their token (`client:<id>`)
 MARKABLE = {"confirmed": {"pending", "confirmed"}, "completed": {"pending", "confirmed", "no_show"},
             "no_show": {"pending", "confirmed", "completed"}}
 
@@ -177,7 +178,7 @@ class BookingService:
                 raise errors.NotActive("that appointment is already over")
             window = timedelta(hours=get_business(s).cancellation_window_hours)
             # Late is the client's doing: a provider who cancels late is not counted against them.
-            appt.late_cancellation = cmd.actor != "provider" and appt.start_at - now < window
+            appt.late_cancellation = role_of(cmd.actor) != PROVIDER and appt.start_at - now < window
             appt.status, appt.cancellation_reason = "cancelled", cmd.reason
             appt.version += 1
             for used in appt.resources:
@@ -273,9 +274,9 @@ class _Standing:
 
 def _no_show_rule(s: Session, terms: BookingTerms | _Standing, actor: str) -> None:
     """After the business's number of no-shows, a client books only through the business: the rule holds for
-    bookings a client makes themselves (on a channel), not for the business's own (REST, staff)."""
+    bookings a client makes themselves (in a chat, or with their own API token), not for the business's own."""
     limit = terms.no_show_limit
-    if limit is None or actor != CLIENT or terms.client_no_shows < limit:
+    if limit is None or role_of(actor) != CLIENT or terms.client_no_shows < limit:
         return
     business = get_business(s)
     reach = f"get in touch with them at {business.contact}" if business.contact else "get in touch with them"

@@ -17,7 +17,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.booking import errors, events, outbox, setup_writes
+from core.booking import audit, errors, events, outbox, setup_writes
 from core.booking.bulk_cancel import MAX_AT_ONCE, Cancellations, cancel_each
 from core.booking.schedules import bump_schedule
 from core.booking.service import BookingService
@@ -60,6 +60,9 @@ def block_time(booking: BookingService, request: TimeOffRequest) -> TimeOffBlock
                                         "can be cancelled with it, so block a shorter time")
         entry = setup_writes.add_time_off(s, provider_id=request.provider_id, start=request.start, end=request.end,
                                      reason=request.reason)
+        audit.record(s, request.actor, "add", "time_off", entry.id, at=booking.clock(), providerId=request.provider_id,
+                     start=entry.start_at.isoformat(), end=entry.end_at.isoformat(),
+                     cancelling=[a.id for a in clashes])  # each cancellation has its own entry too
         uow.commit()
     if not clashes:
         return TimeOffBlocked(entry)
@@ -68,9 +71,9 @@ def block_time(booking: BookingService, request: TimeOffRequest) -> TimeOffBlock
     return TimeOffBlocked(entry, cancelled)
 
 
-def unblock_time(booking: BookingService, provider_id: int, time_off_id: int) -> TimeOff:
+def unblock_time(booking: BookingService, provider_id: int, time_off_id: int, *, actor: str = "staff") -> TimeOff:
     """Remove time off; the time it covered is announced free in the same transaction, so the worker
-    offers it to the waiting list (`core.booking.backfill`)."""
+    offers it to the waiting list (`core.booking.backfill`). `actor` is recorded in the audit log."""
     with UnitOfWork(booking.session_factory, write=True) as uow:
         s = uow.session
         if s.get(Provider, provider_id, with_for_update=True) is None:
@@ -80,6 +83,8 @@ def unblock_time(booking: BookingService, provider_id: int, time_off_id: int) ->
             raise errors.NotFound(f"time off {time_off_id} of provider {provider_id} not found")
         s.delete(entry)
         bump_schedule(s, provider_id)
+        audit.record(s, actor, "remove", "time_off", time_off_id, at=booking.clock(), providerId=provider_id,
+                     start=entry.start_at.isoformat(), end=entry.end_at.isoformat())
         announced = outbox.record(s, [events.TimeFreed(provider_id, entry.start_at, entry.end_at)], booking.clock())
         uow.commit()
     booking.publish(announced)

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.booking import errors
+from core.booking import audit, errors
 from core.booking.offers import Offers
 from core.booking.service import BookingService
 from core.db.models import Provider, Service, User, WaitlistEntry
@@ -25,6 +25,13 @@ OPEN = ("waiting", "offered")
 def join(s: Session, *, client_id: int, service_id: int, provider_id: int | None, start: datetime,
          end: datetime, channel: str | None = None, now: datetime | None = None) -> WaitlistEntry:
     """Add the client to the list for that window; joining twice keeps one entry."""
+    return joined(s, client_id=client_id, service_id=service_id, provider_id=provider_id, start=start, end=end,
+                  channel=channel, now=now)[0]
+
+
+def joined(s: Session, *, client_id: int, service_id: int, provider_id: int | None, start: datetime,
+           end: datetime, channel: str | None = None, now: datetime | None = None) -> tuple[WaitlistEntry, bool]:
+    """`join`, and whether it made the entry (False: the client was on the list for that window already)."""
     if start.tzinfo is None or end.tzinfo is None:
         raise errors.InvalidRequest("the waiting-list window needs times with a zone offset")
     if end <= start:
@@ -39,7 +46,7 @@ def join(s: Session, *, client_id: int, service_id: int, provider_id: int | None
         WaitlistEntry.provider_id.is_(None) if provider_id is None else WaitlistEntry.provider_id == provider_id,
         WaitlistEntry.window_start == start, WaitlistEntry.window_end == end, WaitlistEntry.status.in_(OPEN)))
     if existing is not None:
-        return existing
+        return existing, False
     if len(waiting_for(s, client_id, now)) >= MAX_WAITING:
         raise errors.InvalidRequest(f"you are already on the waiting list {MAX_WAITING} times; "
                                     "leave one before joining again")
@@ -48,7 +55,7 @@ def join(s: Session, *, client_id: int, service_id: int, provider_id: int | None
                           **({"created_at": now} if now is not None else {}))
     s.add(entry)
     s.flush()
-    return entry
+    return entry, True
 
 
 def _require(s: Session, client_id: int, service_id: int, provider_id: int | None) -> None:
@@ -93,10 +100,16 @@ def entry(s: Session, entry_id: int) -> WaitlistEntry:
 
 # -- for the REST API, over the booking core's database ----------------------------------------
 def add(booking: BookingService, *, client_id: int, service_id: int, provider_id: int | None, start: datetime,
-        end: datetime, channel: str | None = None) -> WaitlistEntry:
+        end: datetime, channel: str | None = None, actor: str = "client") -> WaitlistEntry:
+    """Join (as `join`), recorded in the audit log as `actor`'s when it made an entry (joining again does not)."""
     with UnitOfWork(booking.session_factory, write=True) as uow:
-        added = join(uow.session, client_id=client_id, service_id=service_id, provider_id=provider_id,
-                     start=start, end=end, channel=channel, now=booking.clock())
+        s = uow.session
+        added, made = joined(s, client_id=client_id, service_id=service_id, provider_id=provider_id,
+                             start=start, end=end, channel=channel, now=booking.clock())
+        if made:
+            audit.record(s, actor, "join", "waitlist_entry", added.id, at=booking.clock(), clientId=client_id,
+                         serviceId=service_id, providerId=provider_id, windowStart=start.isoformat(),
+                         windowEnd=end.isoformat())
         uow.commit()
         return added
 
@@ -108,6 +121,6 @@ def listed(booking: BookingService, *, service_id: int | None = None, provider_i
                        limit=limit)
 
 
-def leave(booking: BookingService, entry_id: int) -> WaitlistEntry:
+def leave(booking: BookingService, entry_id: int, *, actor: str = "client") -> WaitlistEntry:
     """Off the list; an offer out to the entry is let go and passes to the next in line."""
-    return Offers(booking).leave(entry_id)
+    return Offers(booking).leave(entry_id, actor=actor)

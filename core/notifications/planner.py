@@ -16,6 +16,7 @@ from typing import Callable
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.booking.access import CLIENT, role_of, user_of
 from core.booking.schedules import get_business
 from core.db.models import (
     ACTIVE_STATUSES,
@@ -72,8 +73,14 @@ class Planner:
         return queued
 
     def _notices(self, s: Session, kind: str, appt: Appointment, actor: str, extra: dict):
-        """(notification kind, user, channel) for each message the event calls for."""
+        """(notification kind, user, channel) for each message the event calls for.
+
+        A change the client made themselves (`role_of(actor)` is client) tells their provider. Made in
+        a chat (`client`), the chat has told them already; made with their own API token (`client:<id>`),
+        the HTTP answer went to whatever program called, so they get the usual notice on their channel."""
         sender = self._sender(appt.client_id)
+        by_client = role_of(actor) == CLIENT
+        in_chat = by_client and user_of(actor) is None
         if kind == "booked" and appt.status == "pending" and appt.request_expires_at is not None:
             yield "requested", appt.client_id, ""  # a request awaiting approval (`core.booking.approval`)
             yield "provider_request", _provider_user(s, appt), ""  # Approve / Decline, where the provider works
@@ -83,15 +90,16 @@ class Planner:
             yield "approved", appt.client_id, ""
         elif kind == "cancelled" and extra.get("why") in ("declined", "expired"):
             yield extra["why"], appt.client_id, ""  # a request turned down or lapsed, said kindly
-        elif kind == "moved" and not (actor == "client" and sender is not None and not sender.calendar_files):
-            yield "moved", appt.client_id, ""  # a client who moved it where no .ics goes (SMS) was just told so
-        elif kind == "cancelled" and (actor != "client" or (sender is not None and sender.invitations)):
-            # A client who cancelled was told so in the chat; an emailed invitation is still in their
-            # calendar, though, and only the cancellation's METHOD:CANCEL takes it out.
+        elif kind == "moved" and not (in_chat and sender is not None and not sender.calendar_files):
+            yield "moved", appt.client_id, ""  # a client who moved it in a chat where no .ics goes (SMS) was just told so
+        elif kind == "cancelled" and (not in_chat or (sender is not None and sender.invitations)):
+            # A client who cancelled in a chat was told so there; an emailed invitation is still in their
+            # calendar, though, and only the cancellation's METHOD:CANCEL takes it out. A client who used
+            # their API token is told on their channel as for any change ("Cancelled, as you asked").
             yield "cancelled", appt.client_id, ""
         elif kind == "status" and extra.get("status") in STATUS_NOTICE:
             yield STATUS_NOTICE[extra["status"]], appt.client_id, ""
-        if kind in ("moved", "cancelled") and actor == "client":
+        if kind in ("moved", "cancelled") and by_client:
             provider = s.get(Provider, appt.provider_id)
             if provider is not None and provider.slack_user_id:
                 yield f"provider_{kind}", provider.user_id, ""  # the channel is Outbox.route_provider's

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from core.booking.access import CLIENT, role_of
 from core.conversation import choices
 from core.conversation.messages import Choice, Reply
 from core.conversation.render import clock, day_label, when, zone_label
@@ -63,7 +64,7 @@ def compose(kind: str, facts: AppointmentFacts, now: datetime, payload: dict, *,
         was = payload.get("previous_start")
         before = f" (was {when(datetime.fromisoformat(was), facts.client_zone, now)})" if was else ""
         return Reply(f"Moved: your {what} is now {facts.at(now)}{before}."), calendar_file(facts, now)
-    if kind == "cancelled" and payload.get("by") == "client":  # by email only, to clear their calendar
+    if kind == "cancelled" and role_of(payload.get("by") or "") == CLIENT:  # the client's own doing
         return Reply(f"Cancelled, as you asked: your {what}, {facts.at(now)}. "
                      "Message me whenever you'd like to book another time."), None
     if kind == "cancelled":  # sent only when the business cancelled: a client who cancels is told in the chat

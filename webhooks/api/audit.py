@@ -1,7 +1,8 @@
 """`/api/v1/audit`: who changed what, newest first (an admin's to read).
 
-`actor` is `admin` (the admin token), `user:<id>` (a user's API token), or the channel's actor of
-a change made in a chat (`client`, `provider`, `staff`, ...).
+`actor` is `admin` (the admin token), `<role>:<user id>` (a user's API token: `admin:3`, `provider:7`,
+`client:12`), or the channel's actor of a change made in a chat (`client`, `provider`, `staff`, ...).
+`userId` finds a user's changes whatever their role was when they made them.
 """
 from __future__ import annotations
 
@@ -50,6 +51,6 @@ def list_audit(
     limit: Annotated[int, Query(ge=1, le=audit.MAX_PAGE)] = 100,
 ) -> list[AuditEntryOut]:
     """Audit entries, newest first, at most `limit` (default 100, at most 1000) a page."""
-    actor = access.user_actor(user_id) if user_id is not None else None
-    found = audit.entries(container.session_factory, start=start, end=end, actor=actor, before=before, limit=limit)
+    actors = access.user_actors(user_id) if user_id is not None else None
+    found = audit.entries(container.session_factory, start=start, end=end, actors=actors, before=before, limit=limit)
     return [AuditEntryOut.of(entry) for entry in found]

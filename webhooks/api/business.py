@@ -21,7 +21,7 @@ router = APIRouter(prefix="/business", tags=["business"])
 
 
 def get_policies(container: ContainerDep) -> BusinessPolicies:
-    return BusinessPolicies(container.session_factory)
+    return BusinessPolicies(container.session_factory, clock=container.clock)
 
 
 PoliciesDep = Annotated[BusinessPolicies, Depends(get_policies)]
@@ -92,4 +92,4 @@ def read_business(rules: PoliciesDep, who: PrincipalDep) -> BusinessOut:
 def update_business(body: BusinessUpdate, rules: PoliciesDep, who: PrincipalDep) -> BusinessOut:
     """Change some policies (an admin's); a value out of bounds is 422 naming the field and its bounds."""
     access.require_admin(who, "change the business's policies")
-    return BusinessOut.of(rules.update(body.changes()))
+    return BusinessOut.of(rules.update(body.changes(), actor=who.actor))

@@ -27,7 +27,7 @@ def provider_calendar(provider_id: ProviderId, request: Request, container: Cont
     Outlook or Apple Calendar. It holds their appointments from 30 days ago on, with their clients' names."""
     access.require_own_provider(who, provider_id, "read the calendar feed")
     feeds = container.feeds
-    path = feeds.path(PROVIDER, provider_id)
+    path = feeds.path(PROVIDER, provider_id, actor=who.actor)
     base = feeds.base_url or str(request.base_url).rstrip("/")  # no SLOTLINE_PUBLIC_URL: where we were asked
     return CalendarFeedOut(url=base + path)
 
@@ -37,4 +37,4 @@ def revoke_provider_calendar(provider_id: ProviderId, container: ContainerDep,
                              who: PrincipalDep) -> CalendarRevokedOut:
     """Revoke the provider's feed: its URL answers 404 from now on, and the next GET makes a new one."""
     access.require_own_provider(who, provider_id, "revoke the calendar feed")
-    return CalendarRevokedOut(revoked=container.feeds.revoke(PROVIDER, provider_id))
+    return CalendarRevokedOut(revoked=container.feeds.revoke(PROVIDER, provider_id, actor=who.actor))

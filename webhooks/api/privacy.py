@@ -29,7 +29,7 @@ def export_user(user_id: UserId, container: ContainerDep, who: PrincipalDep) -> 
     for them, waiting-list entries and offers, series, calendar feeds, audit entries about them, and the
     conversation state and web chat inbox kept in Redis. Admins only (403); 404 for an unknown user."""
     access.require_admin(who, "export a person's data")
-    return privacy_of(container).export(user_id)
+    return privacy_of(container).export(user_id, actor=who.actor)
 
 
 @router.post("/{user_id}/erase", response_model=dict[str, Any])

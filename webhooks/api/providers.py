@@ -19,7 +19,7 @@ def create_provider(body: ProviderIn, setup: SetupDep, who: PrincipalDep) -> Pro
     access.require_admin(who, "create providers")
     return ProviderOut.of(setup.create_provider(
         name=body.name, timezone=body.timezone, service_ids=body.service_ids, user_id=body.user_id,
-        email=body.email, slack_user_id=body.slack_user_id, daily_limit=body.daily_limit))
+        email=body.email, slack_user_id=body.slack_user_id, daily_limit=body.daily_limit, actor=who.actor))
 
 
 @router.get("", response_model=list[ProviderOut])

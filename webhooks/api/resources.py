@@ -13,7 +13,7 @@ router = APIRouter(prefix="/resources", tags=["services"])
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ResourceOut)
 def create_resource(body: ResourceIn, setup: SetupDep, who: PrincipalDep) -> ResourceOut:
     access.require_admin(who, "create resources")
-    return ResourceOut.of(setup.create_resource(name=body.name, kind=body.kind))
+    return ResourceOut.of(setup.create_resource(name=body.name, kind=body.kind, actor=who.actor))
 
 
 @router.get("", response_model=list[ResourceOut])

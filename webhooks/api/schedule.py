@@ -25,7 +25,8 @@ def set_weekly_hours(provider_id: ProviderId, body: WeeklyHoursIn, setup: SetupD
     windows = [CoreWindow(s.day_of_week, s.start_time, s.end_time) for s in body.time_slots]
     breaks = None if body.breaks is None else [CoreWindow(b.day_of_week, b.start_time, b.end_time)
                                                for b in body.breaks]
-    return WeeklyHoursOut.of(setup.set_weekly_hours(provider_id=provider_id, windows=windows, breaks=breaks))
+    return WeeklyHoursOut.of(setup.set_weekly_hours(provider_id=provider_id, windows=windows, breaks=breaks,
+                                                 actor=who.actor))
 
 
 @router.post("/time-off", status_code=status.HTTP_201_CREATED, response_model=TimeOffOut, responses={
@@ -45,7 +46,7 @@ def remove_time_off(provider_id: ProviderId, time_off_id: Annotated[int, Path(ge
                     booking: BookingDep, who: PrincipalDep) -> TimeOffOut:
     """Remove time off. The time is bookable again, and offered first to the waiting list."""
     access.require_own_provider(who, provider_id, "remove time off")
-    return TimeOffOut.of(TimeOffBlocked(unblock_time(booking, provider_id, time_off_id)))
+    return TimeOffOut.of(TimeOffBlocked(unblock_time(booking, provider_id, time_off_id, actor=who.actor)))
 
 
 @router.post("/date-overrides", response_model=DateOverrideOut)
@@ -54,6 +55,6 @@ def set_date_override(provider_id: ProviderId, body: DateOverrideIn, setup: Setu
     """Give one provider-local date its own hours; no timeSlots means closed that day."""
     access.require_own_provider(who, provider_id, "set a date's hours")
     setup.set_date_override(provider_id=provider_id, day=body.day,
-                            windows=[(w.start_time, w.end_time) for w in body.time_slots])
+                            windows=[(w.start_time, w.end_time) for w in body.time_slots], actor=who.actor)
     return DateOverrideOut(provider_id=provider_id, day=body.day, time_slots=body.time_slots,
                            closed=not body.time_slots)

@@ -20,7 +20,7 @@ def create_service(body: ServiceIn, setup: SetupDep, who: PrincipalDep) -> Servi
     return ServiceOut.of(setup.create_service(
         name=body.name, description=body.description, duration_minutes=body.duration, price=body.price,
         buffer_before_minutes=body.buffer_before, buffer_after_minutes=body.buffer_after,
-        resource_ids=body.resource_ids, synonyms=body.synonyms, needs_approval=body.needs_approval))
+        resource_ids=body.resource_ids, synonyms=body.synonyms, needs_approval=body.needs_approval, actor=who.actor))
 
 
 @router.get("", response_model=list[ServiceOut])
@@ -37,4 +37,4 @@ def get_service(service_id: ServiceId, setup: SetupDep) -> ServiceOut:
 def update_service(service_id: ServiceId, body: ServiceUpdate, setup: SetupDep, who: PrincipalDep) -> ServiceOut:
     """Set `needsApproval`: whether each new booking is a request the provider approves (made ones stay)."""
     access.require_admin(who, "change services")
-    return ServiceOut.of(setup.set_needs_approval(service_id, body.needs_approval))
+    return ServiceOut.of(setup.set_needs_approval(service_id, body.needs_approval, actor=who.actor))

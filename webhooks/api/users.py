@@ -18,7 +18,8 @@ UserId = Annotated[int, Path(ge=1, le=MAX_ID)]
 def create_user(body: UserIn, setup: SetupDep, who: PrincipalDep) -> UserOut:
     access.require_admin(who, "create users")
     return UserOut.of(setup.create_user(name=body.name, email=body.email, phone=body.phone, role=body.role,
-                                        timezone=body.timezone, preferred_channel=body.preferred_channel))
+                                        timezone=body.timezone, preferred_channel=body.preferred_channel,
+                                        actor=who.actor))
 
 
 @router.patch("/{user_id}", response_model=UserOut)
@@ -26,7 +27,7 @@ def update_user(user_id: UserId, body: UserUpdate, setup: SetupDep, who: Princip
     """Change a user's name, email, phone, time zone or `preferredChannel`; fields not sent stay as they are.
     A user's token changes only its own user."""
     access.require_self(who, user_id)
-    return UserOut.of(setup.update_user(user_id, body.changes()))
+    return UserOut.of(setup.update_user(user_id, body.changes(), actor=who.actor))
 
 
 @router.get("/{user_id}", response_model=UserOut)

@@ -72,7 +72,7 @@ def join(body: WaitlistIn, booking: BookingDep, who: PrincipalDep) -> WaitlistOu
     access.require_may_join(who, provider_id=body.provider_id, client_id=body.client_id)
     return WaitlistOut.of(waitlist.add(
         booking, client_id=body.client_id, service_id=body.service_id, provider_id=body.provider_id,
-        start=body.window_start, end=body.window_end, channel=CHANNEL))
+        start=body.window_start, end=body.window_end, channel=CHANNEL, actor=who.actor))
 
 
 @router.delete("/{entry_id}", response_model=WaitlistOut)
@@ -81,4 +81,4 @@ def leave(entry_id: EntryId, booking: BookingDep, who: PrincipalDep, owners: Own
     if not who.is_admin:
         entry = owners.waitlist_entry(entry_id)
         access.require_entry_visible(who, entry_id, provider_id=entry.provider_id, client_id=entry.client_id)
-    return WaitlistOut.of(waitlist.leave(booking, entry_id))
+    return WaitlistOut.of(waitlist.leave(booking, entry_id, actor=who.actor))
