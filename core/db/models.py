@@ -302,8 +302,8 @@ class OutboxEvent(Base):
 
 
 class AuditEntry(Base):
-    """Who changed what: `actor` is `admin`, `user:<id>` (a user's API token), or a channel's
-    actor (`client`, `provider`, `staff`, ...), which the notification planner reads."""
+    """Who changed what: `actor` is `admin`, `<role>:<user id>` (a user's API token), or a channel's
+    actor (`client`, `provider`, `staff`, ...); the core reads its role (`core.booking.access.role_of`)."""
 
     __tablename__ = "audit_log"
     id: Mapped[int] = mapped_column(primary_key=True)
