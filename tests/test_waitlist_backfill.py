@@ -10,9 +10,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
+from rq import Queue
 from sqlalchemy import select
 
+import worker
 from core.booking import setup_writes
+from core.booking.commands import Reschedule
 from core.db.models import Appointment, WaitlistOffer
 from core.db.session import UnitOfWork
 from tests.doubles.smtp_server import SmtpDouble
@@ -214,3 +217,29 @@ def test_by_email_the_offer_links_to_a_page_whose_button_books_it(engine, redis_
             done = web.post(path, data={"action": "take"})
             assert done.status_code == 200 and "Your confirmation code is" in done.text
             assert [a.client_id for a in booked_at(desk, TUESDAY_TWO)] == [eve]
+
+
+def test_a_move_to_another_provider_offers_the_time_left_to_the_old_providers_waiting_clients(desk, web):
+    ana, bo = desk.client("Ana", "web", "web-ana"), desk.client("Bo", "web", "web-bo")
+    appt = desk.book(ana, TUESDAY_TWO)
+    web.post("/api/v1/waitlist", json={
+        "clientId": bo, "serviceId": desk.salon.haircut, "providerId": desk.salon.sam,
+        "windowStart": TUESDAY[0].isoformat(), "windowEnd": TUESDAY[1].isoformat()}).raise_for_status()
+    desk.container.booking.reschedule(Reschedule(appt.id, TUESDAY_TWO, provider_id=desk.salon.alex, actor="api"))
+    desk.work()
+    [offer] = inbox(desk, "web-bo")  # Ana's 14:00 with Sam is free now: Bo, waiting for Sam, is offered it
+    assert offer["text"] == OFFER.format(name="Bo")
+    assert tap(web, "web-bo", offer, "Book it").startswith("Booked! Haircut with Sam, tomorrow (Tue 4 May) at 14:00")
+    assert sorted((a.provider_id, a.client_id) for a in booked_at(desk, TUESDAY_TWO)) == sorted(
+        [(desk.salon.alex, ana), (desk.salon.sam, bo)])
+
+
+def test_a_move_event_written_before_it_said_the_provider_still_offers_the_time_left(desk, web, story):
+    people, appt = story
+    desk.move(appt.id, TUESDAY_TWO + timedelta(hours=1))
+    Queue(worker.QUEUE, connection=desk.container.redis).empty()  # its event as an older Slotline queued it:
+    desk.jobs.enqueue("event", "moved", appt.id, appt.version + 1, {"previous_start": TUESDAY_TWO.isoformat()},
+                      job_id="old-move")  # the time it left, no provider or end
+    desk.work()
+    assert [m["text"] for m in inbox(desk, "web-bo")] == [OFFER.format(name="Bo")]
+    assert inbox(desk, "web-cy") == []

@@ -16,6 +16,10 @@ class AppointmentMoved:
     appointment_id: int
     version: int
     previous_start: datetime
+    # Where the time given up was: a move to another provider frees it at the one it left. Events written
+    # before these were carried have neither (the worker then reads the appointment's own provider and length).
+    previous_provider_id: int | None = None
+    previous_end: datetime | None = None
 
 
 @dataclass(frozen=True)

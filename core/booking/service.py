@@ -148,7 +148,7 @@ class BookingService:
             provider_id = cmd.provider_id or appt.provider_id
             terms = require_terms(read_terms(s, provider_id, appt.service_id, lock=True), provider_id, appt.service_id)
             start = cmd.start.astimezone(timezone.utc)
-            previous = appt.start_at
+            previous, previous_provider_id, previous_end = appt.start_at, appt.provider_id, appt.end_at
             holder = cmd.holder or str(appt.client_id)
             self.slots.check(s, terms, start, holder, exclude_appointment_id=appt.id)
             appt.provider_id = terms.provider_id
@@ -159,7 +159,8 @@ class BookingService:
             except IntegrityError as exc:
                 raise _integrity_error(exc) from exc
             write_audit(s, cmd.actor, "reschedule", appt, at=self.clock(), previous=previous.isoformat(), start=start.isoformat())
-            announced = outbox.record(s, [events.AppointmentMoved(appt.id, appt.version, previous)], self.clock())
+            moved = events.AppointmentMoved(appt.id, appt.version, previous, previous_provider_id, previous_end)
+            announced = outbox.record(s, [moved], self.clock())
             uow.commit()
         self.coordination.release_hold(holder)  # the hold on the new time is done with
         self.publish(announced)

@@ -74,7 +74,12 @@ class WaitingList:
             if not extra.get("previous_start"):
                 return None
             was = datetime.fromisoformat(extra["previous_start"])
-            return appt.provider_id, was, was + (appt.end_at - appt.start_at)
+            # The provider it left and when it ended there; an event from before these were carried has
+            # neither: the appointment's own provider, and its length now.
+            provider_id = extra.get("previous_provider_id") or appt.provider_id
+            until = extra.get("previous_end")
+            return (int(provider_id), was,
+                    datetime.fromisoformat(until) if until else was + (appt.end_at - appt.start_at))
 
     def _announce(self, made: list[Offered]) -> None:
         """A notification for each offer, sent at once, and its expiry job."""
