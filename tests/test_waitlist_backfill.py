@@ -243,3 +243,33 @@ def test_a_move_event_written_before_it_said_the_provider_still_offers_the_time_
     desk.work()
     assert [m["text"] for m in inbox(desk, "web-bo")] == [OFFER.format(name="Bo")]
     assert inbox(desk, "web-cy") == []
+
+
+def texts_to(desk, phone: str) -> list[str]:
+    return [call.form["Body"] for call in desk.twilio.calls if call.form.get("To") == phone]
+
+
+def test_a_client_told_by_sms_in_their_quiet_hours_is_passed_over_and_offered_a_later_time(desk, web):
+    """09:00 in London is 04:00 in New York, inside the SMS quiet hours (21:00-08:00): an offer held 15
+    minutes would lapse before Bo could be texted, so Cy, next in line on the web chat, has it."""
+    ana, eve = desk.client("Ana", "web", "web-ana"), desk.client("Eve", "web", "web-eve")
+    bo = desk.client("Bo", "sms", BO_PHONE, zone="America/New_York")
+    cy = desk.client("Cy", "web", "web-cy")
+    two, three = desk.book(ana, TUESDAY_TWO), desk.book(eve, TUESDAY_TWO + timedelta(hours=1))
+    join(desk, web, bo)
+    join(desk, web, cy)
+    desk.cancel(two.id)
+    desk.work()
+    assert texts_to(desk, BO_PHONE) == []
+    [offer] = inbox(desk, "web-cy")
+    assert offer["text"] == OFFER.format(name="Cy")
+    assert tap(web, "web-cy", offer, "Book it").startswith("Booked! Haircut with Sam")
+    listed = {e["clientId"]: e["status"] for e in web.get("/api/v1/waitlist").json()}
+    assert listed == {bo: "waiting", cy: "booked"}  # Bo still waits
+
+    desk.at(NOW + timedelta(hours=5, minutes=30))  # 09:30 in New York: Bo can be texted now
+    desk.cancel(three.id)
+    desk.work()
+    [text] = texts_to(desk, BO_PHONE)
+    assert text == ("Good news, Bo: a Haircut with Sam has opened up, tomorrow (Tue 4 May) at 10:00 New York time. "
+                    "It's held for you for 15 minutes. Reply Y to book it, or N to let it go.")

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Callable
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
@@ -53,11 +54,17 @@ class Offered:
 
 
 class Backfill:
-    """Makes offers of freed time to waiting entries (the worker's side)."""
+    """Makes offers of freed time to waiting entries (the worker's side).
 
-    def __init__(self, booking: BookingService):
+    `can_tell_now(client_id)`, when given, says whether the client can be told of an offer now: one who
+    cannot (their channel keeps quiet hours, and it is quiet where they are) is passed over for this
+    freed time and stays waiting; the next in line is offered it. Which channel reaches whom is the
+    notifications' knowledge, not the booking core's: they pass it in."""
+
+    def __init__(self, booking: BookingService, *, can_tell_now: Callable[[int], bool] | None = None):
         self.booking = booking
         self.session_factory = booking.session_factory
+        self.can_tell_now = can_tell_now
 
     def offer_freed(self, provider_id: int, start: datetime, end: datetime) -> list[Offered]:
         """Offer what is free of [start, end) with this provider to the matching waiting entries, in join order."""
@@ -69,6 +76,10 @@ class Backfill:
             entries = _matching(uow.session, provider_id, start, end, now)
         made = []
         for entry in entries:
+            if self.can_tell_now is not None and not self.can_tell_now(entry.client_id):
+                log.info("waiting list: entry %s passed over for %s: its client cannot be told now", entry.id,
+                         start.isoformat())
+                continue
             offered = self._offer_one(entry, provider_id, start, end)
             if offered is not None:
                 made.append(offered)

@@ -37,7 +37,8 @@ class Notifications:
                  booking: BookingService | None = None):
         self.session_factory, self.jobs, self.clock = session_factory, jobs, clock
         # Freed time offered to the waiting list: needs the booking core's holds and slot checks.
-        self.waiting_list = WaitingList(booking, jobs, clock=clock) if booking is not None else None
+        self.waiting_list = (WaitingList(booking, jobs, clock=clock, outbox=outbox)
+                             if booking is not None else None)
         self.planner = Planner(session_factory, jobs, outbox, offsets=offsets, clock=clock)
         self.delivery = Delivery(session_factory, outbox, jobs, clock=clock, conversations=conversations,
                                  agendas=agendas)

@@ -5,7 +5,9 @@ an offer declined or lapsed: see `core.booking.events.TimeFreed`) reaches the wo
 the outbox like any other, and `on_event` hands the freed time to `Backfill`. Each offer made
 becomes a notification (kind "waitlist_offer", delivered over the client's own channel by
 `Delivery`) and an "offer_expiry" job at its expiry; the sweep closes lapsed offers whose job
-was lost, and expires entries whose window has passed.
+was lost, and expires entries whose window has passed. A client who would be told by a channel
+keeping quiet hours (SMS) while it is quiet where they are is passed over for that freed time
+(`can_tell_now`): they stay waiting, and later times are offered to them as usual.
 """
 from __future__ import annotations
 
@@ -18,11 +20,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from core.booking.backfill import Backfill, Offered
 from core.booking.offers import Offers
 from core.booking.service import BookingService
-from core.db.models import Appointment
+from core.booking.schedules import get_business
+from core.db.models import Appointment, User
 from core.db.session import UnitOfWork
 from core.notifications.offer_texts import KIND
 from core.notifications.ports import Jobs, deliver_now
 from core.notifications.records import ensure
+from core.notifications.sender import NoChannel, Outbox
+from core.notifications.timing import QuietHours, is_quiet
 
 log = logging.getLogger(__name__)
 EXPIRY_JOB = "offer_expiry"
@@ -35,10 +40,29 @@ def expiry_job_id(offer_id: int) -> str:
 class WaitingList:
     """Offers freed time (`on_event`), lapses offers (`expire`), and sweeps (`sweep`)."""
 
-    def __init__(self, booking: BookingService, jobs: Jobs, *, clock: Callable[[], datetime]):
+    def __init__(self, booking: BookingService, jobs: Jobs, *, clock: Callable[[], datetime],
+                 outbox: Outbox | None = None):
         self.session_factory: sessionmaker[Session] = booking.session_factory
-        self.backfill, self.offers = Backfill(booking), Offers(booking)
+        self.outbox = outbox
+        self.backfill = Backfill(booking, can_tell_now=self.can_tell_now if outbox is not None else None)
+        self.offers = Offers(booking)
         self.jobs, self.clock = jobs, clock
+
+    def can_tell_now(self, client_id: int) -> bool:
+        """Whether an offer would reach the client now: not when their channel keeps quiet hours (SMS) and it
+        is quiet where they are. An offer is held only minutes, so it is not kept for the morning: the next
+        in line who can be told now has it. Someone no channel reaches is the delivery's to report."""
+        try:
+            sender, _recipient = self.outbox.route(client_id)
+        except NoChannel:
+            return True
+        if not sender.quiet_hours:
+            return True
+        with UnitOfWork(self.session_factory) as uow:
+            client, business = uow.session.get(User, client_id), get_business(uow.session)
+            zone = (client.timezone if client is not None else None) or business.timezone
+            quiet = QuietHours(business.sms_quiet_start, business.sms_quiet_end)
+        return not is_quiet(self.clock(), zone, quiet)
 
     def on_event(self, kind: str, appointment_id: int | None, extra: dict | None) -> list[Offered]:
         """Offer the time the event freed, if it freed any; returns the offers made."""
