@@ -41,10 +41,15 @@ from sqlalchemy import create_engine, text
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from tests.doubles.slack_api import BOT_TOKEN, SIGNING_SECRET, SlackApiDouble, SlackWorkspace  # noqa: E402
+from tests.doubles.telegram_api import TelegramAPI, TelegramPerson  # noqa: E402
 from tests.doubles.twilio_api import Phone, TwilioApiDouble, TwilioWebhooks  # noqa: E402
 from tests.servers import PostgresServer, RedisServer, _as_postgres, free_port  # noqa: E402
 
 TOKEN = "drills-admin-token"
+TELEGRAM_SECRET = "drills-telegram-secret"
+DELIVERIES = 5
+CONFIRMATION = "Booked: "  # how the confirmation notice begins (core/notifications/texts.py); the answer: "Booked!"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 PUBLIC_URL = "https://drills.slotline.test"
 BUSINESS = """\
@@ -67,10 +72,12 @@ HALF_WRITTEN = """SELECT count(*) FROM appointments a WHERE
 
 
 class Slotline:
-    """Two web processes and two workers on one PostgreSQL and Redis, with the Twilio double."""
+    """Two web processes and two workers on one PostgreSQL and Redis, with the Twilio, Telegram and Slack doubles."""
 
-    def __init__(self, pg: PostgresServer, rd: RedisServer, twilio: TwilioApiDouble, workdir: Path):
+    def __init__(self, pg: PostgresServer, rd: RedisServer, twilio: TwilioApiDouble, telegram: TelegramAPI,
+                 slack: SlackApiDouble, workdir: Path):
         self.pg, self.rd, self.twilio, self.workdir = pg, rd, twilio, workdir
+        self.telegram, self.slack = telegram, slack
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         env = {k: v for k, v in os.environ.items() if not k.startswith(("SLOTLINE_", "TELEGRAM_", "SLACK_", "TWILIO_"))}
@@ -79,7 +86,10 @@ class Slotline:
             "SLOTLINE_ADMIN_TOKEN": TOKEN, "SLOTLINE_PUBLIC_URL": PUBLIC_URL,
             "SLOTLINE_RATE_LIMIT_BOOKINGS_IP": "100000/minute", "SLOTLINE_HOLDS_PER_IP": "100000",
             "TWILIO_ACCOUNT_SID": twilio.account_sid, "TWILIO_AUTH_TOKEN": twilio.auth_token,
-            "TWILIO_FROM_NUMBER": "+447700900123", "TWILIO_API_BASE_URL": twilio.base_url}
+            "TWILIO_FROM_NUMBER": "+447700900123", "TWILIO_API_BASE_URL": twilio.base_url,
+            "TELEGRAM_BOT_TOKEN": telegram.token, "TELEGRAM_API_BASE_URL": telegram.base_url,
+            "TELEGRAM_WEBHOOK_SECRET": TELEGRAM_SECRET, "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_BASE_URL": slack.url}
         self.procs: list[subprocess.Popen] = []
 
     def run(self, *args: str) -> None:
@@ -191,6 +201,17 @@ def confirmations(slotline: Slotline) -> tuple[int, Counter]:
     return len(codes), Counter(sum(code in body for body in bodies) for code in codes)
 
 
+def arrived(slotline: Slotline, wait: float) -> str:
+    """Wait up to `wait` s for every appointment's confirmation SMS; what arrived, and when."""
+    began = time.monotonic()
+    took = wait_for("every confirmation", lambda: set(confirmations(slotline)[1]) == {1}, wait)
+    total, counts = confirmations(slotline)
+    missing, twice = counts.get(0, 0), sum(v for k, v in counts.items() if k > 1)
+    when = f"all {total} arrived within {took:.1f} s" if took == took else \
+        f"after {time.monotonic() - began:.0f} s {missing} of {total} missing"
+    return f"confirmations expected: {total} (one an appointment, SMS): {when}; more than once: {twice}"
+
+
 def report(name: str, result: dict, slotline: Slotline, after: str) -> None:
     print(f"\n## {name}")
     print(f"answers: {dict(result['status'])}; refusals by code: {dict(result['codes'])}; "
@@ -209,11 +230,8 @@ def drill_redis(slotline: Slotline, args, slots, clients) -> None:
 
     result = storm(slotline.base, args.racers, 3 * args.down, slots, clients, fault)
     appts = slotline.scalar("SELECT count(*) FROM appointments")
-    took = wait_for("every confirmation", lambda: confirmations(slotline)[1].get(0, 0) == 0, args.confirm_wait)
-    total, counts = confirmations(slotline)
     report("1. Redis stopped mid-storm, started again empty", result, slotline,
-           f"201s: {result['created']}, appointments: {appts}; after Redis was back, every confirmation at the "
-           f"Twilio double within {took:.1f} s; SMS per appointment: {dict(counts)} over {total}")
+           f"201s: {result['created']}, appointments: {appts}; {arrived(slotline, args.confirm_wait)}")
 
 
 def drill_postgres(slotline: Slotline, args, slots, clients) -> None:
@@ -231,12 +249,9 @@ def drill_postgres(slotline: Slotline, args, slots, clients) -> None:
     result = storm(slotline.base, args.racers, 3 * args.down, slots, clients, fault)
     appts = slotline.scalar("SELECT count(*) FROM appointments") - before
     after = storm(slotline.base, 4, 1.0, slots, clients)  # the app reconnected: answers as before
-    took = wait_for("every confirmation", lambda: confirmations(slotline)[1].get(0, 0) == 0, args.confirm_wait)
-    total, counts = confirmations(slotline)
     report("2. PostgreSQL restarted mid-storm (pg_ctl restart -m fast)", result, slotline,
            f"restart took {restarted.get('took', float('nan')):.1f} s; 201s: {result['created']}, new appointments: "
-           f"{appts}; a second after: {dict(after['status'])}; every confirmation within {took:.1f} s; SMS per "
-           f"appointment: {dict(counts)} over {total}")
+           f"{appts}; a second after: {dict(after['status'])}; {arrived(slotline, args.confirm_wait)}")
 
 
 def drill_hot_slot(slotline: Slotline, args, slots, clients) -> None:
@@ -261,46 +276,221 @@ def drill_hot_slot(slotline: Slotline, args, slots, clients) -> None:
     print(f"slots with exactly one 201: {sum(1 for c, _ in rounds if c[201] == 1)} of 10")
 
 
-def drill_duplicate(slotline: Slotline) -> None:
-    print("\n## 4. One Twilio webhook (one MessageSid) posted 5 times at once, to either process")
+def at_once(deliver, n: int = DELIVERIES) -> list:
+    """`deliver()` from `n` threads released together, each with its own connection (either process)."""
+    barrier, results = threading.Barrier(n), []
+
+    def one() -> None:
+        barrier.wait()
+        results.append(deliver())
+    threads = [threading.Thread(target=one) for _ in range(n)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def settle(count, period: float = 1.5, timeout: float = 30.0) -> None:
+    """Until `count()` has not moved for `period` seconds (the app's work after an answer is done)."""
+    deadline, last = time.monotonic() + timeout, None
+    while time.monotonic() < deadline:
+        now = count()
+        if now == last:
+            return
+        last = now
+        time.sleep(period)
+
+
+def duplicate_sms(slotline: Slotline) -> dict:
+    """The name that books, as one Twilio webhook (one MessageSid) posted 5 times at once."""
     with httpx.Client(base_url=slotline.base, timeout=30) as http:
-        webhooks = TwilioWebhooks(http, auth_token=slotline.twilio.auth_token, public_url=PUBLIC_URL)
-        phone = Phone(webhooks, "+442079469999")
+        phone = Phone(TwilioWebhooks(http, auth_token=slotline.twilio.auth_token, public_url=PUBLIC_URL),
+                      "+442079469999")
         phone.text("a check with Lee in 4 days at 10am")
         phone.text("YES")
-        asked = phone.said
-        before = slotline.scalar("SELECT count(*) FROM appointments")
-        answers: list[list[str]] = []
+    before = slotline.scalar("SELECT count(*) FROM appointments")
 
-        def deliver() -> None:
-            with httpx.Client(base_url=slotline.base, timeout=30) as own:
-                answers.append(Phone(TwilioWebhooks(own, auth_token=slotline.twilio.auth_token,
-                                                    public_url=PUBLIC_URL), "+442079469999")
-                               .text("Dee Moss", sid="SM" + "d" * 32))
-        threads = [threading.Thread(target=deliver) for _ in range(5)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-    made = slotline.scalar("SELECT count(*) FROM appointments") - before
-    print(f"asked before: {asked[-80:]!r}")
-    print(f"appointments made: {made}; answers with text: {sum(1 for a in answers if a)} of 5; "
-          f"answers: {[a[0][:60] if a else '' for a in answers]}")
+    def deliver() -> list[str]:
+        with httpx.Client(base_url=slotline.base, timeout=30) as own:
+            return Phone(TwilioWebhooks(own, auth_token=slotline.twilio.auth_token, public_url=PUBLIC_URL),
+                         "+442079469999").text("Dee Moss", sid="SM" + "d" * 32)
+    answers = at_once(deliver)
+    return {"made": slotline.scalar("SELECT count(*) FROM appointments") - before,
+            "replies": [text for answer in answers for text in answer], "to": "+442079469999"}
+
+
+def duplicate_telegram(slotline: Slotline) -> dict:
+    """The tap on "Yes, book it" (one callback_query update, one update_id) posted 5 times at once."""
+    api, person = slotline.telegram, TelegramPerson(user_id=5550777, first_name="Tess")
+    headers = {"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET}
+
+    def said() -> list[str]:  # messages, and documents (the confirmation's .ics) with their caption
+        return [p.get("text") or p.get("caption", "") for c in list(api.calls)
+                if c.status == 200 and c.method in ("sendMessage", "sendDocument")
+                and int((p := c.params)["chat_id"]) == person.user_id]
+    with httpx.Client(base_url=slotline.base, timeout=30, headers=headers) as http:
+        for step in (lambda: person.message("a check with Kim in 8 days after 4"),
+                     lambda: person.tap(api.last_message(person.user_id), "16:00")):
+            assert http.post("/webhooks/telegram", json=step()).status_code == 200
+            settle(lambda: len(api.calls), period=0.5)
+    booking = person.tap(api.last_message(person.user_id), "Yes")
+    before, appts = len(said()), slotline.scalar("SELECT count(*) FROM appointments")
+
+    def deliver() -> int:
+        with httpx.Client(base_url=slotline.base, timeout=30, headers=headers) as own:
+            return own.post("/webhooks/telegram", json=booking).status_code
+    statuses = at_once(deliver)
+    settle(lambda: len(said()))
+    return {"made": slotline.scalar("SELECT count(*) FROM appointments") - appts, "statuses": Counter(statuses),
+            "replies": said()[before:], "said": said}
+
+
+def duplicate_slack(slotline: Slotline) -> dict:
+    """The name that books, as one Events API event (one event_id): the delivery and four retries, at once."""
+    api = slotline.slack
+    with httpx.Client(base_url=slotline.base, timeout=30) as http:
+        workspace = SlackWorkspace(http, SIGNING_SECRET, api)
+        workspace.dm("U0DRILL", "a check with Ola in 9 days after 4")
+        workspace.click("U0DRILL", api.wait_for("chat.postMessage", containing="Check with Ola"), "16:00")
+        workspace.click("U0DRILL", api.wait_for("chat.postMessage", containing="Shall I book it?"), "Yes")
+        api.wait_for("chat.postMessage", containing="What name")
+        api.quiet(1.0)
+
+    def said() -> list[str]:
+        return [c.text for c in api.calls_to("chat.postMessage")]
+    before, appts, retries = len(said()), slotline.scalar("SELECT count(*) FROM appointments"), iter(range(DELIVERIES))
+    lock = threading.Lock()
+
+    def deliver() -> int:
+        with lock:
+            retry = next(retries)
+        with httpx.Client(base_url=slotline.base, timeout=30) as own:
+            return SlackWorkspace(own, SIGNING_SECRET, api).dm(
+                "U0DRILL", "Sol Reyes", msg_id="0d5c0a1e-0000-4000-8000-0000000d0111", event_id="Ev0DRILLSOL",
+                retry=retry).status_code
+    statuses = at_once(deliver)
+    api.quiet(1.5, timeout=30)
+    return {"made": slotline.scalar("SELECT count(*) FROM appointments") - appts, "statuses": Counter(statuses),
+            "replies": said()[before:], "said": said}
+
+
+def drill_duplicate(slotline: Slotline) -> list[dict]:
+    print(f"\n## 4. The booking message delivered {DELIVERIES} times at once, across both web processes")
+    runs = []
+    for name, run in (("twilio", duplicate_sms), ("telegram", duplicate_telegram), ("slack", duplicate_slack)):
+        result = run(slotline) | {"channel": name}
+        notices = [text for text in result["replies"] if text.startswith(CONFIRMATION)]  # the worker's, if quick
+        replies = [text for text in result["replies"] if not text.startswith(CONFIRMATION)]
+        print(f"{name}: appointments made {result['made']}; HTTP {dict(result.get('statuses', {200: DELIVERIES}))}; "
+              f"answers said {len(replies)}: {[text[:60] for text in replies]}"
+              + (f" (and the confirmation already: {len(notices)})" if notices else ""))
+        runs.append(result)
+    return runs
+
+
+def drill_reminders(slotline: Slotline, args, spare: list[dict]) -> None:
+    """`--reminders` clients, one appointment each; each one's reminder released at the same instant,
+    sent by the two workers: each phone gets exactly one reminder."""
+    from redis import Redis
+    from rq import Queue
+    from rq.job import Job
+    from rq.registry import ScheduledJobRegistry
+
+    n = args.reminders
+    print(f"\n## 5. {n} reminders due at once, two `slotline worker`s")
+    phones = [f"+4420796{i:05d}" for i in range(n)]
+    with httpx.Client(base_url=f"{slotline.base}/api/v1", headers=AUTH, timeout=30) as api:
+        people = [api.post("/users", json={"name": f"Reminded {i}", "role": "client", "phone": phone}).json()["id"]
+                  for i, phone in enumerate(phones)]
+        made = [api.post("/appointments", json={**slot, "clientId": person}).json()["id"]
+                for slot, person in zip(spare, people)]
+    wanted = set(phones)
+
+    def per_phone(since: int = 0) -> Counter:
+        return Counter(c.form.get("To") for c in list(slotline.twilio.calls)[since:] if c.form.get("To") in wanted)
+    wait_for("their confirmations", lambda: len(per_phone()) == n, args.confirm_wait)  # so as not to count them
+    ids = ",".join(map(str, made))
+    planned = f"SELECT count(*) FROM notifications WHERE kind = 'reminder' AND appointment_id IN ({ids})"
+    wait_for("reminders planned", lambda: slotline.scalar(planned) >= 2 * n, 60)
+    engine = create_engine(slotline.pg.url)
+    with engine.connect() as connection:
+        rows = [r[0] for r in connection.execute(text(
+            f"SELECT id FROM notifications WHERE kind = 'reminder' AND dedupe_key LIKE '%' || :tail "
+            f"AND appointment_id IN ({ids}) ORDER BY id"), {"tail": ":1440m"})]
+    engine.dispose()
+    connection = Redis.from_url(slotline.rd.url)
+    queue = Queue("slotline", connection=connection)
+    registry = ScheduledJobRegistry(queue=queue)
+    jobs = [job for job in Job.fetch_many([f"slotline-n{row}" for row in rows], connection=connection) if job]
+    mark = len(slotline.twilio.calls)
+    with connection.pipeline() as pipe:  # what RQ's scheduler does at the instant, for all of them at once
+        for job in jobs:
+            queue._enqueue_job(job, pipeline=pipe)
+            registry.remove(job.id, pipeline=pipe)
+        begun = time.monotonic()
+        pipe.execute()
+    connection.close()
+    took = wait_for("every reminder", lambda: len(per_phone(mark)) == n, args.confirm_wait)
+    took = took if took == took else time.monotonic() - begun
+    time.sleep(2)  # a second copy would be on its way
+    counts = Counter(per_phone(mark).get(phone, 0) for phone in phones)
+    sent = slotline.scalar(f"SELECT count(*) FROM notifications WHERE id IN ({','.join(map(str, rows))}) "
+                           "AND status = 'sent'")
+    print(f"appointments made: {len(made)}; 24 h reminders planned and released at once: {len(rows)} "
+          f"({len(jobs)} jobs in Redis); at the Twilio double after {took:.1f} s: {counts.get(1, 0)} phones got "
+          f"exactly one, {counts.get(0, 0)} none, {sum(v for k, v in counts.items() if k > 1)} more than one; "
+          f"rows sent: {sent}")
+
+
+def check_confirmations(slotline: Slotline, chats: list[dict], wait: float) -> None:
+    """Every appointment's confirmation at its double exactly once: SMS for those made over REST or SMS
+    (the code in the body), one more message beside the booked reply for those made on Telegram and Slack."""
+    print("\n## Confirmations")
+    expected = slotline.scalar("SELECT count(*) FROM appointments")
+    chat_codes = {}
+    engine = create_engine(slotline.pg.url)
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT confirmation_code, channel FROM appointments")).all()
+    engine.dispose()
+    for run in chats:
+        if "said" in run:
+            chat_codes[run["channel"]] = run
+
+    def tally() -> Counter:
+        bodies = [call.form.get("Body", "") for call in list(slotline.twilio.calls)]
+        out = Counter()
+        for code, channel in rows:
+            if channel in chat_codes:
+                out[sum(code in said for said in chat_codes[channel]["said"]()) - 1] += 1  # less the booked reply
+            else:
+                out[sum(code in body for body in bodies)] += 1
+        return out
+    began = time.monotonic()
+    took = wait_for("every confirmation", lambda: set(tally()) == {1}, wait)
+    counts = tally()
+    outcome = f"all arrived {took:.1f} s after the last drill" if took == took else \
+        f"after {time.monotonic() - began:.0f} s {counts.get(0, 0)} missing"
+    print(f"expected {expected} confirmations (one an appointment); {outcome}; "
+          f"arrived once: {counts.get(1, 0)}, twice or more: {sum(v for k, v in counts.items() if k > 1)}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--racers", type=int, default=32)
     parser.add_argument("--down", type=float, default=2.0, help="seconds into the storm, and of the outage")
-    parser.add_argument("--drills", default="redis,postgres,hot,duplicate")
-    parser.add_argument("--confirm-wait", type=float, default=60.0,
-                        help="seconds to wait for every confirmation once all is back")
+    parser.add_argument("--drills", default="redis,postgres,hot,duplicate,reminders")
+    parser.add_argument("--reminders", type=int, default=200, help="reminders due at once (drill 5)")
+    parser.add_argument("--confirm-wait", type=float, default=90.0,
+                        help="seconds to wait for every confirmation (or reminder) once all is back")
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} CPUs ({platform.machine()}), Python {platform.python_version()}, "
           f"load average {os.getloadavg()[0]:.2f}")
     workdir = Path(tempfile.mkdtemp(prefix="slotline-drills-"))
-    with PostgresServer() as pg, RedisServer() as rd, TwilioApiDouble() as twilio:
-        slotline = Slotline(pg, rd, twilio, workdir)
+    began = time.monotonic()
+    with PostgresServer() as pg, RedisServer() as rd, TwilioApiDouble() as twilio, TelegramAPI() as telegram:
+        slack = SlackApiDouble().start()
+        slotline = Slotline(pg, rd, twilio, telegram, slack, workdir)
         slotline.start()
         try:
             slots, clients, spare = setup_api(slotline.base, 64)
@@ -311,12 +501,16 @@ def main() -> None:
                 drill_postgres(slotline, args, slots[half:], clients)
             if "hot" in args.drills:
                 drill_hot_slot(slotline, args, spare, clients)
-            if "duplicate" in args.drills:
-                drill_duplicate(slotline)
+            chats = drill_duplicate(slotline) if "duplicate" in args.drills else []
+            if "reminders" in args.drills:
+                drill_reminders(slotline, args, spare[20:20 + args.reminders])
+            check_confirmations(slotline, chats, args.confirm_wait)
         finally:
             slotline.stop()
+            slack.stop()
         print(f"\nserver logs: {slotline.log_lines('Traceback')} tracebacks, "
-              f"{slotline.log_lines(SERVER_ERROR)} HTTP 500 answers; load average {os.getloadavg()[0]:.2f}")
+              f"{slotline.log_lines(SERVER_ERROR)} HTTP 500 answers; load average {os.getloadavg()[0]:.2f}; "
+              f"took {time.monotonic() - began:.0f} s in all")
 
 
 if __name__ == "__main__":
