@@ -2,22 +2,28 @@
 on two web processes and two workers sharing one PostgreSQL and one Redis; the hot slot and a
 duplicated webhook across the processes.
 
-    .venv/bin/python benchmarks/drills.py [--racers 32] [--seconds 6]
+    .venv/bin/python benchmarks/drills.py [--racers 32] [--down 2] [--drills redis,postgres,hot,duplicate,reminders]
 
-Starts its own PostgreSQL and Redis (tests/servers.py), a Twilio API double, `slotline web
---workers 2` and two `slotline worker`s. Clients are made over REST with a phone number only, so
-each booking's confirmation is an SMS at the double. Prints, for each drill, what the clients
-got (HTTP statuses, answers without a status, slowest answer) and what the database holds:
+Starts its own PostgreSQL and Redis (tests/servers.py), Twilio, Telegram Bot API and Slack Web API
+doubles, `slotline web --workers 2` and two `slotline worker`s. Clients are made over REST with a
+phone number only, so each booking's confirmation is an SMS at the double. Prints, for each drill,
+what the clients got (HTTP statuses, answers without a status, slowest answer) and what the
+database holds:
 
 1. redis: Redis stopped `--down` s into a storm of `--racers` clients booking at random among
    300 slots of three providers (heavy contention), started again (empty) `--down` s later;
 2. postgres: `pg_ctl restart -m fast` `--down` s into a storm;
 3. hot slot: `--racers` racers over HTTP for each of 10 slots: exactly one 201 each;
-4. duplicate: one Twilio webhook (one MessageSid) posted 5 times at once, to either process;
+4. duplicate: the booking message delivered 5 times at once to either process: one Twilio webhook
+   (one MessageSid), one Telegram update (one update_id, with the secret token), one Slack event
+   (one event_id, signed, with Slack's retry headers): one appointment and one answer each;
+5. reminders: `--reminders` appointments' reminders released at the same instant, sent by the two
+   workers: each phone gets exactly one at the Twilio double;
 
 and after each storm: overlapping active appointments (none allowed), appointments without their
-audit entry or outbox event (none allowed), and once all is back, every booking's confirmation
-at the double exactly once (sent by whichever worker claimed it).
+audit entry or outbox event (none allowed); after each storm and at the end, every appointment's
+confirmation expected at its double exactly once, waited for up to `--confirm-wait` s (the time
+until all arrived, or how many are missing). About 6 minutes in all.
 """
 from __future__ import annotations
 
