@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from html import unescape
 
 import pytest
 from fastapi.testclient import TestClient
@@ -216,6 +217,32 @@ def test_by_email_the_offer_links_to_a_page_whose_button_books_it(engine, redis_
             assert web.post(path[:-2] + "xx", data={"action": "take"}).status_code == 403  # tampered
             done = web.post(path, data={"action": "take"})
             assert done.status_code == 200 and "Your confirmation code is" in done.text
+            assert "had run out" not in done.text
+            assert [a.client_id for a in booked_at(desk, TUESDAY_TWO)] == [eve]
+
+
+def test_the_email_pages_button_after_the_offer_lapsed_books_the_time_while_it_is_still_free(
+        engine, redis_client, tmp_path, doubles, smtp):
+    for desk in make_desk(engine, redis_client, tmp_path, doubles, NOW, SLOTLINE_SMTP_URL=smtp.url,
+                          SLOTLINE_EMAIL_FROM="bookings@salon.test"):
+        with TestClient(create_app(desk.container), headers=AUTH) as web:
+            appt = desk.book(desk.client("Ana", "web", "web-ana"), TUESDAY_TWO)
+            with UnitOfWork(desk.container.session_factory, write=True) as uow:
+                eve = setup_writes.create_user(uow.session, name="Eve", email="eve@example.com",
+                                               timezone="Europe/London").id
+                uow.commit()
+            join(desk, web, eve)
+            desk.cancel(appt.id)
+            desk.work()
+            [message] = smtp.messages_to("eve@example.com")
+            plain = message.get_body(("plain",)).get_content()
+            link = next(line for line in plain.splitlines() if line.startswith("Book it: "))
+            path = link.removeprefix(f"Book it: {PUBLIC_URL}")
+            desk.at(offer_expiry(desk) + timedelta(minutes=1))
+            done = web.post(path, data={"action": "take"})
+            assert done.status_code == 200, done.text
+            assert "That offer had run out, but the time was still free, so it's yours." in unescape(done.text)
+            assert "Your confirmation code is" in done.text
             assert [a.client_id for a in booked_at(desk, TUESDAY_TWO)] == [eve]
 
 
@@ -273,3 +300,49 @@ def test_a_client_told_by_sms_in_their_quiet_hours_is_passed_over_and_offered_a_
     [text] = texts_to(desk, BO_PHONE)
     assert text == ("Good news, Bo: a Haircut with Sam has opened up, tomorrow (Tue 4 May) at 10:00 New York time. "
                     "It's held for you for 15 minutes. Reply Y to book it, or N to let it go.")
+
+
+LATE = "That offer had run out, but the time was still free, so it's yours: "
+
+
+def test_book_it_after_the_offer_lapsed_books_the_time_while_it_is_still_free(desk, web):
+    ana, bo = desk.client("Ana", "web", "web-ana"), desk.client("Bo", "web", "web-bo")
+    appt = desk.book(ana, TUESDAY_TWO)
+    join(desk, web, bo)
+    desk.cancel(appt.id)
+    desk.work()
+    [offer] = inbox(desk, "web-bo")
+    desk.at(offer_expiry(desk) + timedelta(minutes=5))  # lapsed, and nobody else is waiting
+    said = tap(web, "web-bo", offer, "Book it")
+    assert said.startswith(LATE + "Booked! Haircut with Sam, tomorrow (Tue 4 May) at 14:00 London time. "
+                           "Your confirmation code is ")
+    assert [a.client_id for a in booked_at(desk, TUESDAY_TWO)] == [bo]
+    assert {e["clientId"]: e["status"] for e in web.get("/api/v1/waitlist").json()} == {bo: "booked"}
+    assert tap(web, "web-bo", offer, "Book it").startswith("Booked! Haircut with Sam")  # again: the same booking
+    assert [a.client_id for a in booked_at(desk, TUESDAY_TWO)] == [bo]
+
+
+def test_book_it_after_the_offer_lapsed_and_passed_on_says_it_expired(desk, web, story):
+    people, appt = story
+    desk.cancel(appt.id)
+    desk.work()
+    [offer] = inbox(desk, "web-bo")
+    desk.at(offer_expiry(desk) + timedelta(seconds=1))  # passed to Cy, held for her
+    assert tap(web, "web-bo", offer, "Book it") == (
+        "Sorry, that offer of 14:00 has expired. You're still on the waiting list for tomorrow (Tue 4 May); "
+        "I'll message you if another time opens up.")
+    assert booked_at(desk, TUESDAY_TWO) == []
+    [offer_to_cy] = inbox(desk, "web-cy")
+    assert tap(web, "web-cy", offer_to_cy, "Book it").startswith("Booked! Haircut with Sam")
+
+
+def test_an_sms_y_after_the_offer_lapsed_books_the_time_while_it_is_still_free(desk, web):
+    ana, bo = desk.client("Ana", "web", "web-ana"), desk.client("Bo", "sms", BO_PHONE)
+    appt = desk.book(ana, TUESDAY_TWO)
+    join(desk, web, bo)
+    desk.cancel(appt.id)
+    desk.work()
+    desk.at(offer_expiry(desk) + timedelta(minutes=2))
+    phone = Phone(TwilioWebhooks(web, auth_token=desk.twilio.auth_token, public_url=PUBLIC_URL), BO_PHONE)
+    assert phone.text("Y")[0].startswith(LATE + "Booked! Haircut with Sam, tomorrow (Tue 4 May) at 14:00")
+    assert [a.client_id for a in booked_at(desk, TUESDAY_TWO)] == [bo]

@@ -2,8 +2,9 @@
 
 A GET only shows (mail servers open links to scan them); "Book it" and "No thanks" are forms
 posting back to the same URL (`action=take|decline`). The link stands for the client the offer
-was made to, on that offer only. A tampered token is 403; an offer that can no longer be taken
-says why, kindly, with 409. Thin: the rules live in `core.booking.offers`.
+was made to, on that offer only. A tampered token is 403; an offer that lapsed while its time stayed
+free (and held for nobody else) is booked all the same, and says so; one that can no longer be
+taken says why, kindly, with 409. Thin: the rules live in `core.booking.offers`.
 """
 from __future__ import annotations
 
@@ -75,14 +76,16 @@ async def offer_action(token: str, request: Request, container: ContainerDep) ->
             return pages.render(offer.business, ["No problem, the time is passed on. You're still on the waiting "
                                                  "list, and we'll write if another time opens up."],
                                 heading="Passed on")
-        appt = offers.take(offer.id, client_id=offer.client_id, channel=CHANNEL)
+        taken = offers.take(offer.id, client_id=offer.client_id, channel=CHANNEL)
     except OfferUnavailable as gone:
         return _gone(gone.offer, now, status_code=status.HTTP_409_CONFLICT)
     except errors.BookingError as exc:
         return pages.render(offer.business, [f"Sorry, that didn't work: {str(exc).rstrip('.')}."],
                             heading="Not booked", status_code=status.HTTP_409_CONFLICT)
-    return pages.render(offer.business, [_describe(offer, now), f"Your confirmation code is {appt.confirmation_code}."],
-                        heading="Booked")
+    said = [_describe(offer, now), f"Your confirmation code is {taken.appointment.confirmation_code}."]
+    if taken.late:
+        said.insert(0, "That offer had run out, but the time was still free, so it's yours.")
+    return pages.render(offer.business, said, heading="Booked")
 
 
 def _describe(offer: OfferView, now) -> str:

@@ -10,7 +10,7 @@ transaction, so the worker passes the time on to the next waiting client even if
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -26,6 +26,7 @@ from core.db.models import (
 from core.db.session import UnitOfWork
 
 DUE_AT_ONCE = 200  # lapsed offers closed per sweep
+LATE_HOLD = timedelta(minutes=1)  # a lapsed offer's time, held while it is booked anyway
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,8 @@ class OfferView:
     provider: str
     start: datetime
     end: datetime
+    block_start: datetime  # the time it holds with the service's buffers
+    block_end: datetime
     status: str  # open | taken | expired | gone | declined
     expires_at: datetime
     minutes: int  # how long the business holds an offer
@@ -68,6 +71,14 @@ class OfferUnavailable(errors.BookingError):
         self.offer = offer
 
 
+@dataclass(frozen=True)
+class Taken:
+    """An offer taken: the appointment, and whether the offer had lapsed and the time was booked anyway."""
+
+    appointment: Appointment
+    late: bool = False
+
+
 class Offers:
     """Take, decline, lapse and leave; each over the booking core's database and holds."""
 
@@ -79,28 +90,66 @@ class Offers:
         with UnitOfWork(self.session_factory) as uow:
             return view_of(uow.session, offer_id)
 
-    def take(self, offer_id: int, *, client_id: int | None, channel: str | None) -> Appointment:
-        """Book the offered time for the client it was offered to."""
+    def take(self, offer_id: int, *, client_id: int | None, channel: str | None) -> Taken:
+        """Book the offered time for the client it was offered to. An offer that lapsed is booked all the
+        same (`Taken.late`) while its time is still free and held for nobody else."""
         offer = self._own(offer_id, client_id)
         if offer.status == "taken" and offer.appointment_id is not None:
-            return self.booking.get(offer.appointment_id)  # tapped twice
-        if offer.status != "open" or offer.expires_at <= self.booking.clock():
+            return Taken(self.booking.get(offer.appointment_id))  # tapped twice
+        if offer.status == "expired" or (offer.status == "open" and offer.expires_at <= self.booking.clock()):
+            return Taken(self._take_late(offer, channel), late=True)
+        if offer.status != "open":
             raise OfferUnavailable(_why(offer), offer)
         try:
-            appt, _ = self.booking.book(Book(offer.service_id, offer.provider_id, offer.client_id, offer.start,
-                                             idempotency_key=f"waitlist-offer-{offer.id}", channel=channel,
-                                             actor="client", holder=holder_of(offer.entry_id)))
+            appt = self._book(offer, channel)
         except (errors.SlotTaken, errors.SlotUnavailable):
             self._close(offer.id, "gone", free=False)
             gone = self.view(offer.id)
             raise OfferUnavailable(_why(gone), gone) from None
+        self._taken(offer, appt)
+        return Taken(appt)
+
+    def _take_late(self, offer: OfferView, channel: str | None) -> Appointment:
+        """A lapsed offer's time, if it is still free and held for nobody else: held for the client while
+        it is booked under the usual guards, so it is not offered to the next in line meanwhile."""
+        booking, now = self.booking, self.booking.clock()
+        if offer.booked_by_another or not offer.still_waiting:
+            raise OfferUnavailable(_why(offer), offer)
+        with UnitOfWork(self.session_factory) as uow:
+            passed_on = uow.session.scalar(select(WaitlistOffer.id).where(
+                WaitlistOffer.id != offer.id, WaitlistOffer.provider_id == offer.provider_id,
+                WaitlistOffer.status == "open", WaitlistOffer.block_start < offer.block_end,
+                WaitlistOffer.block_end > offer.block_start).limit(1))
+        if passed_on is not None:  # held for the next in line now (even were Redis to have lost the hold)
+            raise OfferUnavailable(_why(offer), offer)
+        holder = holder_of(offer.entry_id)
+        try:
+            booking.coordination.place_hold(offer.provider_id, offer.block_start, offer.block_end, holder,
+                                            LATE_HOLD, now)
+            appt = self._book(offer, channel)
+        except (errors.SlotTaken, errors.SlotUnavailable):
+            booking.coordination.release_hold(holder)
+            now_gone = self.view(offer.id)
+            raise OfferUnavailable(_why(now_gone), now_gone) from None
+        except errors.BookingError:
+            booking.coordination.release_hold(holder)
+            raise
+        self._taken(offer, appt)
+        return appt
+
+    def _book(self, offer: OfferView, channel: str | None) -> Appointment:
+        appt, _ = self.booking.book(Book(offer.service_id, offer.provider_id, offer.client_id, offer.start,
+                                         idempotency_key=f"waitlist-offer-{offer.id}", channel=channel,
+                                         actor="client", holder=holder_of(offer.entry_id)))
+        return appt
+
+    def _taken(self, offer: OfferView, appt: Appointment) -> None:
         with UnitOfWork(self.session_factory, write=True) as uow:
             s = uow.session
             s.execute(update(WaitlistOffer).where(WaitlistOffer.id == offer.id).values(
                 status="taken", appointment_id=appt.id, answered_at=self.booking.clock()))
             s.execute(update(WaitlistEntry).where(WaitlistEntry.id == offer.entry_id).values(status="booked"))
             uow.commit()
-        return appt
 
     def decline(self, offer_id: int, *, client_id: int | None) -> OfferView:
         """"No thanks": the client stays on the list, and the time passes to the next in line."""
@@ -192,7 +241,8 @@ def view_of(s: Session, offer_id: int) -> OfferView | None:
         id=offer.id, entry_id=offer.entry_id, client_id=offer.client_id, service_id=offer.service_id,
         service=s.get(Service, offer.service_id).name, provider_id=offer.provider_id,
         provider=s.get(Provider, offer.provider_id).name, start=offer.start_at, end=offer.end_at,
-        status=offer.status, expires_at=offer.expires_at, minutes=business.waitlist_offer_minutes,
+        block_start=offer.block_start, block_end=offer.block_end, status=offer.status, expires_at=offer.expires_at,
+        minutes=business.waitlist_offer_minutes,
         appointment_id=offer.appointment_id, entry_status=entry.status, window_start=entry.window_start,
         window_end=entry.window_end, booked_by_another=taken,
         client_zone=client.timezone or business.timezone, client_name=client.name or "", business=business.name)

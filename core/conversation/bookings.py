@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from core.booking import clients, errors, waitlist
 from core.booking.commands import Book, Cancel, FindSlots, HoldSlot, Reschedule, SetStatus
-from core.booking.offers import Offers, OfferView
+from core.booking.offers import Offers, OfferView, Taken
 from core.booking.series import BookSeries, Occurrence, SeriesBooked, SeriesService
 from core.booking.service import BookingService
 from core.booking.slots import FreeSlot as OfferedSlot
@@ -101,7 +101,7 @@ class CoreBookings:
         return SeriesService(self._booking).book(BookSeries(service_id, provider_id, client_id, start, recurrence,
                                                             idempotency_key=key, channel=channel, holder=holder))
 
-    def take_offer(self, offer_id: int, *, client_id: int | None, channel: str) -> Appointment:
+    def take_offer(self, offer_id: int, *, client_id: int | None, channel: str) -> Taken:
         return self._offers.take(offer_id, client_id=client_id, channel=channel)
 
     def decline_offer(self, offer_id: int, *, client_id: int | None) -> OfferView:

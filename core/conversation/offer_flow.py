@@ -3,7 +3,8 @@
 An offer's buttons carry `offer:<take|decline>:<offer id>`; on SMS the client answers the latest
 offer (remembered in `Conversation.offer` when it was delivered) with one letter: Y books it, N
 lets it go. An offer that lapsed, was passed on, or whose time someone else has booked is said
-so kindly (`unavailable`), with whether they are still on the waiting list. Each handler returns
+so kindly (`unavailable`), with whether they are still on the waiting list; one that lapsed while its
+time stayed free, held for nobody else, is booked all the same, and said so. Each handler returns
 the next state.
 """
 from __future__ import annotations
@@ -17,6 +18,7 @@ from core.conversation.state import IDLE, State
 from core.conversation.turn import Turn
 
 LETTERS = {"Y": "take", "N": "decline"}
+LATE = "That offer had run out, but the time was still free, so it's yours: "  # before "Booked! ..."
 
 
 def letter(turn: Turn) -> State | None:
@@ -49,12 +51,14 @@ def act(turn: Turn, action: str, offer_id: int) -> State:
 
 
 def _take(turn: Turn, offer_id: int) -> State:
-    appt = turn.bookings.take_offer(offer_id, client_id=turn.client.id, channel=turn.inbound.channel)
+    taken = turn.bookings.take_offer(offer_id, client_id=turn.client.id, channel=turn.inbound.channel)
+    appt = taken.appointment
     turn.convo.reset()
     turn.convo.booked = appt.id
     what = f"{turn.service_name(appt.service_id)} with {turn.provider_name(appt.provider_id)}"
     at = f"{render.when(appt.start_at, turn.zone, turn.now)} {render.zone_label(turn.zone)}"
-    turn.say(f"Booked! {what}, {at}. Your confirmation code is {appt.confirmation_code}.",
+    late = LATE if taken.late else ""
+    turn.say(f"{late}Booked! {what}, {at}. Your confirmation code is {appt.confirmation_code}.",
              [("My appointments", choices.intent("list")), ("Book another", choices.intent("book"))])
     return IDLE
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from core.booking.series import Occurrence, SeriesBooked
     from core.booking.slots import FreeSlot as OfferedSlot
-    from core.booking.offers import OfferView
+    from core.booking.offers import OfferView, Taken
     from core.db.models import Appointment, WaitlistEntry
 
 
@@ -84,9 +84,10 @@ class Bookings(Protocol):
                     key: str, channel: str, holder: str) -> SeriesBooked:
         """Book each occurrence that can be, report the others with alternatives; the same `key` twice books once."""
 
-    def take_offer(self, offer_id: int, *, client_id: int | None, channel: str) -> Appointment:
-        """Book a waiting-list offer for the client it was made to (twice books once). Raises
-        `OfferUnavailable` (carrying the offer) when it lapsed, was passed on, or its time has gone."""
+    def take_offer(self, offer_id: int, *, client_id: int | None, channel: str) -> Taken:
+        """Book a waiting-list offer for the client it was made to (twice books once); one that lapsed is
+        booked all the same (`Taken.late`) while its time is free and held for nobody else. Raises
+        `OfferUnavailable` (carrying the offer) when it was passed on, or its time has gone or is held."""
 
     def decline_offer(self, offer_id: int, *, client_id: int | None) -> OfferView:
         """Let a waiting-list offer go to the next in line; the client stays on the list."""
