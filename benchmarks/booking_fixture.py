@@ -164,7 +164,7 @@ class SqlMeter:
 
     Statements come from `before/after_cursor_execute`; BEGIN, COMMIT and ROLLBACK from the
     connection events (psycopg sends each as its own round trip, except on an autocommit
-    connection, where it sends none); the pre-ping from pool checkouts.
+    connection, where it sends none); the pre-ping from pool checkouts that pinged.
     """
 
     def __init__(self, engine: Engine):
@@ -180,7 +180,7 @@ class SqlMeter:
                  (self.engine, "begin", lambda conn: self._count_sent(conn, "BEGIN")),
                  (self.engine, "commit", lambda conn: self._count_sent(conn, "COMMIT")),
                  (self.engine, "rollback", lambda conn: self._count_sent(conn, "ROLLBACK")),
-                 (self.engine.pool, "checkout", lambda *a: self._count("(pool pre-ping)"))]
+                 (self.engine.pool, "checkout", self._checked_out)]
         for target, name, fn in hooks:
             event.listen(target, name, fn)
         try:
@@ -192,6 +192,11 @@ class SqlMeter:
     @property
     def round_trips(self) -> int:
         return sum(self.calls.values())
+
+    def _checked_out(self, _dbapi_conn, record, _proxy) -> None:
+        """A checkout pings only a connection idle a while (core/db/session.py: `slotline_pinged`)."""
+        if record.info.get("slotline_pinged", True):
+            self._count("(pool pre-ping)")
 
     def _count(self, shape: str) -> None:
         self.calls[shape] += 1

@@ -51,7 +51,7 @@ from core.booking.coordination import LOCK_RETRY_SECONDS  # noqa: E402
 from core.booking.service import BookingService  # noqa: E402
 from core.db.migrate import upgrade  # noqa: E402
 from core.db.models import Appointment  # noqa: E402
-from core.db.session import make_engine, make_session_factory  # noqa: E402
+from core.db.session import PING_IDLE, make_engine, make_session_factory  # noqa: E402
 from tests.factories import FixedClock  # noqa: E402
 from tests.servers import ServerUnavailable  # noqa: E402
 
@@ -248,7 +248,7 @@ def run(args: argparse.Namespace, engine: Engine, client: redis.Redis) -> None:
     booking = BookingService(session_factory, coordination, clock=FixedClock(NOW))
     jobs = free_starts(world, args.days)
     print(f"{len(world.provider_ids)} providers, {len(jobs)} free 30-minute slots over {args.days} days, "
-          f"{args.threads} threads, pool {args.threads}+{args.threads * 2} (pre-ping on), "
+          f"{args.threads} threads, pool {args.threads}+{args.threads * 2} (pre-ping after {PING_IDLE:g} s idle), "
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     rounds = compare({"raw": lambda tag: raw_insert(engine, world, tag),
                       "core": lambda tag: core_book(booking, world, tag)}, engine, jobs, args,

@@ -35,6 +35,11 @@ class RqJobs:
     def enqueue(self, name: str, *args, job_id: str, retry: bool = False) -> None:
         self.queue.enqueue(FUNCTIONS[name], *args, job_id=job_id, retry=_retry(retry))
 
+    def enqueue_many(self, jobs: list[tuple[str, tuple, str]]) -> None:
+        # One MULTI/EXEC pipeline: one round trip for the lot, and all of them or none.
+        self.queue.enqueue_many([Queue.prepare_data(FUNCTIONS[name], args, job_id=job_id)
+                                 for name, args, job_id in jobs])
+
     def enqueue_at(self, when: datetime, name: str, *args, job_id: str, retry: bool = False) -> None:
         self.queue.enqueue_at(when.astimezone(UTC), FUNCTIONS[name], *args, job_id=job_id, retry=_retry(retry))
 

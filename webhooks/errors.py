@@ -136,8 +136,9 @@ async def redis_unavailable(request: Request, exc: RedisError) -> ErrorResponse:
 
 
 async def database_unavailable(request: Request, exc: OperationalError) -> ErrorResponse:
-    """The database away (restarting, failing over): a 503 to retry, never a bare 500. The pool checks
-    each connection before use (pool_pre_ping), so the requests after it is back reconnect."""
+    """The database away (restarting, failing over): a 503 to retry, never a bare 500. The pool pings a
+    connection idle a while before use, and replaces them all once one is found dropped
+    (core/db/session.py), so the requests after it is back reconnect."""
     log.warning("%s %s: database unavailable (%s)", request.method, request.url.path, str(exc.orig)[:200])
     body = {"detail": "Slotline cannot reach its database for a moment; please try again in a minute.",
             "code": "database_unavailable"}

@@ -62,8 +62,8 @@ def mark_relayed(s: Session, ids: list[int], now: datetime, *, again: bool = Fal
         s.execute((query if again else query.where(_EVENTS.c.relayed_at.is_(None))).values(relayed_at=now))
 
 
-def count_failed_attempt(s: Session, event_id: int) -> None:
-    s.execute(update(OutboxEvent).where(OutboxEvent.id == event_id).values(attempts=OutboxEvent.attempts + 1))
+def count_failed_attempt(s: Session, event_ids: list[int]) -> None:
+    s.execute(update(OutboxEvent).where(OutboxEvent.id.in_(event_ids)).values(attempts=OutboxEvent.attempts + 1))
 
 
 def backlog(s: Session) -> tuple[int, datetime | None]:

@@ -10,18 +10,48 @@ import sqlite3
 import time
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.orm import Session, sessionmaker
 
 _IMMEDIATE = "slotline_sqlite_immediate"
 _AUTOCOMMIT = {"isolation_level": "AUTOCOMMIT"}
+PING_IDLE = 2.0  # seconds: a pooled connection idle longer is pinged before use
 
 
-def make_engine(url: str, *, pool_size: int = 10) -> Engine:
-    """An engine tuned for Slotline on either engine."""
+def make_engine(url: str, *, pool_size: int = 10, ping_idle: float = PING_IDLE) -> Engine:
+    """An engine tuned for Slotline on either engine (`ping_idle`: see `_ping_when_idle`)."""
     if url.startswith("sqlite"):
         return _sqlite_engine(url)
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size * 2, pool_pre_ping=True)
+    engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size * 2)
+    _ping_when_idle(engine, ping_idle)
+    return engine
+
+
+def _ping_when_idle(engine: Engine, ping_idle: float) -> None:
+    """The pool's pre-ping, only for a connection idle more than `ping_idle` seconds (SQLAlchemy's
+    `pool_pre_ping` pings at every checkout: a round trip on each unit of work under load).
+
+    A connection the server dropped while it was idle (a restart, a failover, an idle timeout)
+    is then replaced before use. One dropped in the seconds since its last use fails its first
+    statement instead; SQLAlchemy then invalidates the whole pool (every connection checked in
+    before is replaced at its next checkout), and the request answers 503 (webhooks/errors.py)."""
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_conn, record):
+        record.info["slotline_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_conn, record, _proxy):
+        since = record.info.get("slotline_idle_since")  # none for a connection just made
+        record.info["slotline_pinged"] = since is not None and time.monotonic() - since >= ping_idle
+        if not record.info["slotline_pinged"]:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except engine.dialect.loaded_dbapi.Error as error:
+            if engine.dialect.is_disconnect(error, dbapi_conn, None):
+                raise exc.DisconnectionError() from error  # the pool makes a new connection and tries again
+            raise
 
 
 def _sqlite_engine(url: str) -> Engine:

@@ -19,6 +19,9 @@ class Jobs(Protocol):
     def enqueue(self, name: str, *args, job_id: str, retry: bool = False) -> None:
         """Run `name(*args)` as soon as a worker is free; `retry` retries transient failures with backoff."""
 
+    def enqueue_many(self, jobs: list[tuple[str, tuple, str]]) -> None:
+        """Run each `(name, args, job_id)` as soon as a worker is free: queued together (all, or none and raises)."""
+
     def enqueue_at(self, when: datetime, name: str, *args, job_id: str, retry: bool = False) -> None:
         """Run `name(*args)` at `when` (aware, any zone)."""
 
