@@ -302,6 +302,22 @@ def test_a_client_told_by_sms_in_their_quiet_hours_is_passed_over_and_offered_a_
                     "It's held for you for 15 minutes. Reply Y to book it, or N to let it go.")
 
 
+def test_a_client_no_channel_reaches_is_passed_over_rather_than_holding_the_time_for_nobody(desk, web):
+    ana, cy = desk.client("Ana", "web", "web-ana"), desk.client("Cy", "web", "web-cy")
+    made = web.post("/api/v1/users", json={"name": "Dan Nobody"})  # no phone, no email, no chat
+    assert made.status_code == 201, made.text
+    dan = made.json()["id"]
+    two = desk.book(ana, TUESDAY_TWO)
+    join(desk, web, dan)
+    join(desk, web, cy)
+    desk.cancel(two.id)
+    desk.work()
+    [offer] = inbox(desk, "web-cy")  # Cy, second in line, has it at once
+    assert offer["text"] == OFFER.format(name="Cy")
+    listed = {e["clientId"]: e["status"] for e in web.get("/api/v1/waitlist").json()}
+    assert listed == {dan: "waiting", cy: "offered"}
+
+
 LATE = "That offer had run out, but the time was still free, so it's yours: "
 
 

@@ -51,11 +51,12 @@ class WaitingList:
     def can_tell_now(self, client_id: int) -> bool:
         """Whether an offer would reach the client now: not when their channel keeps quiet hours (SMS) and it
         is quiet where they are. An offer is held only minutes, so it is not kept for the morning: the next
-        in line who can be told now has it. Someone no channel reaches is the delivery's to report."""
+        in line who can be told now has it. Nor someone no channel reaches at all (every address opted out):
+        the time would sit held for a message that cannot go; they stay on the list."""
         try:
             sender, _recipient = self.outbox.route(client_id)
         except NoChannel:
-            return True
+            return False
         if not sender.quiet_hours:
             return True
         with UnitOfWork(self.session_factory) as uow:
