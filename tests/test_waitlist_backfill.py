@@ -192,7 +192,9 @@ def smtp_fixture() -> Iterator[SmtpDouble]:
         yield smtp
 
 
-def test_by_email_the_offer_links_to_a_page_whose_button_books_it(engine, redis_client, tmp_path, doubles, smtp):
+@pytest.fixture(name="emailed")
+def emailed_fixture(engine, redis_client, tmp_path, doubles, smtp):
+    """Eve, known only by email, is offered Ana's cancelled 14:00: the desk, the API, her id and the email."""
     for desk in make_desk(engine, redis_client, tmp_path, doubles, NOW, SLOTLINE_SMTP_URL=smtp.url,
                           SLOTLINE_EMAIL_FROM="bookings@salon.test"):
         with TestClient(create_app(desk.container), headers=AUTH) as web:
@@ -205,45 +207,38 @@ def test_by_email_the_offer_links_to_a_page_whose_button_books_it(engine, redis_
             desk.cancel(appt.id)
             desk.work()
             [message] = smtp.messages_to("eve@example.com")
-            assert message["Subject"] == "A time has opened up: Haircut, tomorrow (Tue 4 May) at 14:00"
-            plain = message.get_body(("plain",)).get_content()
-            assert plain.startswith(OFFER.format(name="Eve"))
-            link = next(line for line in plain.splitlines() if line.startswith("Book it: "))
-            path = link.removeprefix(f"Book it: {PUBLIC_URL}")
-            assert path.startswith("/o/")
-
-            page = web.get(path)  # a GET (a mail scanner's) only shows it
-            assert page.status_code == 200 and "Book it" in page.text and booked_at(desk, TUESDAY_TWO) == []
-            assert web.post(path[:-2] + "xx", data={"action": "take"}).status_code == 403  # tampered
-            done = web.post(path, data={"action": "take"})
-            assert done.status_code == 200 and "Your confirmation code is" in done.text
-            assert "had run out" not in done.text
-            assert [a.client_id for a in booked_at(desk, TUESDAY_TWO)] == [eve]
+            yield desk, web, eve, message
 
 
-def test_the_email_pages_button_after_the_offer_lapsed_books_the_time_while_it_is_still_free(
-        engine, redis_client, tmp_path, doubles, smtp):
-    for desk in make_desk(engine, redis_client, tmp_path, doubles, NOW, SLOTLINE_SMTP_URL=smtp.url,
-                          SLOTLINE_EMAIL_FROM="bookings@salon.test"):
-        with TestClient(create_app(desk.container), headers=AUTH) as web:
-            appt = desk.book(desk.client("Ana", "web", "web-ana"), TUESDAY_TWO)
-            with UnitOfWork(desk.container.session_factory, write=True) as uow:
-                eve = setup_writes.create_user(uow.session, name="Eve", email="eve@example.com",
-                                               timezone="Europe/London").id
-                uow.commit()
-            join(desk, web, eve)
-            desk.cancel(appt.id)
-            desk.work()
-            [message] = smtp.messages_to("eve@example.com")
-            plain = message.get_body(("plain",)).get_content()
-            link = next(line for line in plain.splitlines() if line.startswith("Book it: "))
-            path = link.removeprefix(f"Book it: {PUBLIC_URL}")
-            desk.at(offer_expiry(desk) + timedelta(minutes=1))
-            done = web.post(path, data={"action": "take"})
-            assert done.status_code == 200, done.text
-            assert "That offer had run out, but the time was still free, so it's yours." in unescape(done.text)
-            assert "Your confirmation code is" in done.text
-            assert [a.client_id for a in booked_at(desk, TUESDAY_TWO)] == [eve]
+def book_it_path(message) -> str:
+    plain = message.get_body(("plain",)).get_content()
+    link = next(line for line in plain.splitlines() if line.startswith("Book it: "))
+    return link.removeprefix(f"Book it: {PUBLIC_URL}")
+
+
+def test_by_email_the_offer_links_to_a_page_whose_button_books_it(emailed):
+    desk, web, eve, message = emailed
+    assert message["Subject"] == "A time has opened up: Haircut, tomorrow (Tue 4 May) at 14:00"
+    assert message.get_body(("plain",)).get_content().startswith(OFFER.format(name="Eve"))
+    path = book_it_path(message)
+    assert path.startswith("/o/")
+    page = web.get(path)  # a GET (a mail scanner's) only shows it
+    assert page.status_code == 200 and "Book it" in page.text and booked_at(desk, TUESDAY_TWO) == []
+    assert web.post(path[:-2] + "xx", data={"action": "take"}).status_code == 403  # tampered
+    done = web.post(path, data={"action": "take"})
+    assert done.status_code == 200 and "Your confirmation code is" in done.text
+    assert "had run out" not in done.text
+    assert [a.client_id for a in booked_at(desk, TUESDAY_TWO)] == [eve]
+
+
+def test_the_email_pages_button_after_the_offer_lapsed_books_the_time_while_it_is_still_free(emailed):
+    desk, web, eve, message = emailed
+    desk.at(offer_expiry(desk) + timedelta(minutes=1))
+    done = web.post(book_it_path(message), data={"action": "take"})
+    assert done.status_code == 200, done.text
+    assert "That offer had run out, but the time was still free, so it's yours." in unescape(done.text)
+    assert "Your confirmation code is" in done.text
+    assert [a.client_id for a in booked_at(desk, TUESDAY_TWO)] == [eve]
 
 
 def test_a_move_to_another_provider_offers_the_time_left_to_the_old_providers_waiting_clients(desk, web):
