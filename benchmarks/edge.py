@@ -2,7 +2,7 @@
 
 Starts its own PostgreSQL and Redis (tests/servers.py), loads a business of `--providers` providers
 (default 200) offering a 15-minute "Check", the first 20 of them also a 15-minute "Trim", all open
-00:00-23:45 every day (as ../shared/tools/edge-load.sh does), starts `slotline web [--workers N]` on
+00:00-23:45 every day (the shape of the issue's own edge measurement), starts `slotline web [--workers N]` on
 them and drives it with wrk (`apt-get install wrk`), 16 connections, one wrk thread:
 
 - static: GET /chat/chat.css, the file the chat page loads (the ceiling of the same server);

@@ -22,6 +22,12 @@ TICK = timedelta(minutes=5)
 CATCH_UP = timedelta(hours=3)
 
 
+def slack_providers(s: Session) -> list[Provider]:
+    """Active providers with a Slack id and an agenda time: who gets the daily agenda and the weekly summary."""
+    return list(s.scalars(select(Provider).where(Provider.active.is_(True), Provider.slack_user_id.is_not(None),
+                                                 Provider.agenda_time.is_not(None))))
+
+
 class Agendas:
     def __init__(self, session_factory: sessionmaker[Session], jobs: Jobs, *, clock: Callable[[], datetime]):
         self.session_factory, self.jobs, self.clock = session_factory, jobs, clock
@@ -32,9 +38,7 @@ class Agendas:
         queued = []
         with UnitOfWork(self.session_factory, write=True) as uow:
             s = uow.session
-            providers = s.scalars(select(Provider).where(Provider.active.is_(True), Provider.slack_user_id.is_not(None),
-                                                         Provider.agenda_time.is_not(None)))
-            for provider in providers:
+            for provider in slack_providers(s):
                 local = now.astimezone(ZoneInfo(provider.timezone))
                 due = datetime.combine(local.date(), provider.agenda_time, tzinfo=local.tzinfo).astimezone(UTC)
                 if not due <= now < due + CATCH_UP:

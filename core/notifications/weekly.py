@@ -15,12 +15,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Callable
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.booking.reports import Figures, Reports
 from core.db.models import Provider
 from core.db.session import UnitOfWork
+from core.notifications.agenda import slack_providers
 from core.notifications.ports import Jobs, deliver_now
 from core.notifications.records import ensure
 
@@ -52,9 +52,7 @@ class WeeklySummaries:
         queued = []
         with UnitOfWork(self.session_factory, write=True) as uow:
             s = uow.session
-            providers = s.scalars(select(Provider).where(Provider.active.is_(True), Provider.slack_user_id.is_not(None),
-                                                         Provider.agenda_time.is_not(None)))
-            for provider in providers:
+            for provider in slack_providers(s):
                 first = week_due(now, provider.timezone, provider.agenda_time)
                 if first is None:
                     continue
